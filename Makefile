@@ -1,0 +1,61 @@
+# hastack.redis — the two commands that matter: `make lab` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+LAB_INVENTORY := inventories/lab
+
+.PHONY: help venv engine image lab lab-down lab-status health drill lint unit build molecule test clean
+
+help:
+	@echo "make lab       build and converge the local six-host lab, print its health"
+	@echo "make test      lint, unit tests, collection build and the Molecule scenarios"
+	@echo "make health    re-run the health check against the lab"
+	@echo "make lab-down  remove the lab"
+
+venv:
+	@scripts/venv.sh
+
+engine:
+	@scripts/engine.sh
+
+image: engine
+	@scripts/image.sh bookworm
+
+lab: venv image
+	@scripts/lab.sh up
+	ansible-playbook -i $(LAB_INVENTORY) playbooks/site.yml
+
+lab-down:
+	@scripts/lab.sh down
+
+lab-status:
+	@scripts/lab.sh status
+
+health: venv
+	ansible-playbook -i $(LAB_INVENTORY) playbooks/health.yml
+
+lint: venv
+	yamllint -s .
+	ansible-lint
+	$(BIN)/python scripts/check_argument_specs.py
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+build: venv
+	mkdir -p .cache/build
+	ansible-galaxy collection build --force --output-path .cache/build
+
+molecule: venv image
+	molecule test -s default
+
+test: lint unit build molecule
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf .cache .collections

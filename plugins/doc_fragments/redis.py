@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # Shared connection options of the hastack.redis modules
+    DOCUMENTATION = r'''
+options:
+  login_host:
+    description:
+      - Host name or IP address of the Redis server (or Sentinel) to connect to.
+    type: str
+    default: 127.0.0.1
+  login_port:
+    description:
+      - TCP port of the Redis server (or Sentinel) to connect to.
+    type: int
+    default: 6379
+  login_user:
+    description:
+      - ACL user name to authenticate as (C(AUTH user password)).
+      - When omitted and O(login_password) is set, C(AUTH password) is sent (the C(default) user).
+    type: str
+  login_password:
+    description:
+      - Password sent with C(AUTH) right after connecting. No C(AUTH) is sent when omitted.
+      - The password is only written to the network connection; it never appears in a command line,
+        a returned value or an error message.
+    type: str
+  connect_timeout:
+    description:
+      - Timeout in seconds for connecting and for every reply.
+    type: float
+    default: 3.0
+  tls:
+    description:
+      - Connect with TLS. The server certificate is verified against O(tls_ca_file)
+        (or the system trust store) and the host name in O(login_host).
+    type: bool
+    default: false
+  tls_ca_file:
+    description:
+      - CA bundle used to verify the server certificate when O(tls=true).
+    type: path
+  tls_cert_file:
+    description:
+      - Client certificate for TLS client authentication.
+    type: path
+  tls_key_file:
+    description:
+      - Private key of O(tls_cert_file).
+    type: path
+requirements:
+  - None on the managed host (the modules use a small built-in Redis protocol client on top of the
+    Python standard library).
+notes:
+  - The modules connect from the managed host, so O(login_host) is resolved and reached from there.
+'''

@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure decision logic: which node is the Redis master right now?
+
+No I/O here; the redis_topology module gathers the views and this module
+decides. Every rule is unit-tested in tests/unit/test_topology.py.
+"""
+
+from __future__ import annotations
+
+__all__ = ['decide_master', 'describe_nodes', 'describe_sentinels', 'format_addr']
+
+
+def format_addr(host, port):
+    host = str(host)
+    if ':' in host and not host.startswith('['):
+        return '[%s]:%s' % (host, port)
+    return '%s:%s' % (host, port)
+
+
+def _key(host, port):
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        pass
+    return (str(host).lower(), port)
+
+
+def _addr_index(nodes):
+    return dict((_key(v.get('host'), v.get('port')), name) for name, v in nodes.items())
+
+
+def _node_label(name, nodes):
+    v = nodes.get(name) or {}
+    return '%s (%s)' % (name, format_addr(v.get('host'), v.get('port')))
+
+
+def _describe_node(name, v):
+    if not v.get('reachable'):
+        return '%s unreachable' % name
+    role = v.get('role')
+    if role == 'master':
+        return '%s master with %d replica(s)' % (name, int(v.get('connected_slaves') or 0))
+    if role == 'slave':
+        return '%s replica of %s (link %s)' % (
+            name, format_addr(v.get('master_host'), v.get('master_port')), v.get('master_link_status') or 'unknown')
+    return '%s reachable but role unknown' % name
+
+
+def describe_nodes(nodes):
+    """One-line summary of what every node said."""
+    if not nodes:
+        return 'no nodes'
+    return ', '.join(_describe_node(name, nodes[name]) for name in sorted(nodes))
+
+
+def describe_sentinels(sentinels):
+    """One-line summary of what every Sentinel said."""
+    if not sentinels:
+        return 'no Sentinels configured'
+    out = []
+    for name in sorted(sentinels):
+        s = sentinels[name]
+        if not s.get('reachable'):
+            out.append('%s unreachable' % name)
+        elif s.get('master_addr'):
+            out.append('%s says %s' % (name, format_addr(*s['master_addr'][:2])))
+        else:
+            out.append('%s knows no master' % name)
+    return ', '.join(out)
+
+
+def _result(master, source, ambiguous, reason):
+    # an ambiguous decision never names a master, so that a caller that forgets
+    # to look at 'ambiguous' cannot act on a guess
+    reason = reason[:1].upper() + reason[1:]
+    return {'master': None if ambiguous else master, 'source': source, 'ambiguous': ambiguous, 'reason': reason}
+
+
+def _masters_with_replicas(nodes, exclude=None):
+    return sorted(
+        name for name, v in nodes.items()
+        if name != exclude and v.get('reachable') and v.get('role') == 'master'
+        and int(v.get('connected_slaves') or 0) > 0
+    )
+
+
+def _decide_from_nodes(nodes, bootstrap):
+    """Rule (c): decide from what the data nodes themselves report.
+
+    Returns (master, source, ambiguous, reason_fragment).
+    """
+    seen = 'nodes report: %s' % describe_nodes(nodes)
+    masters = _masters_with_replicas(nodes)
+    if len(masters) == 1:
+        return masters[0], 'nodes', False, '%s is the only master with replicas; %s' % (masters[0], seen)
+    if len(masters) > 1:
+        return None, None, True, 'two or more masters have replicas (%s); %s' % (', '.join(masters), seen)
+
+    b = nodes.get(bootstrap)
+    if b is None:
+        return None, None, True, 'no master has replicas and the bootstrap master %r is not one of the nodes; %s' % (
+            bootstrap, seen)
+    if b.get('reachable') and b.get('role') == 'master':
+        return bootstrap, 'bootstrap', False, (
+            'no master has replicas and the bootstrap master %s is reachable and a master; %s' % (bootstrap, seen))
+    if not b.get('reachable') and not any(v.get('reachable') for v in nodes.values()):
+        return bootstrap, 'bootstrap', False, (
+            'no node is reachable yet (brand-new site), using the bootstrap master %s; %s' % (bootstrap, seen))
+    if b.get('reachable') and b.get('role') == 'slave':
+        upstream = _addr_index(nodes).get(_key(b.get('master_host'), b.get('master_port')))
+        if upstream is not None and upstream != bootstrap:
+            u = nodes[upstream]
+            if u.get('reachable') and u.get('role') == 'master':
+                return upstream, 'nodes', False, (
+                    'no master has replicas; the bootstrap master %s replicates from %s, which is a master; %s' % (
+                        bootstrap, upstream, seen))
+    return None, None, True, 'no master has replicas and the bootstrap master %s cannot be used (%s); %s' % (
+        bootstrap, _describe_node(bootstrap, b), seen)
+
+
+def decide_master(nodes, sentinels, bootstrap):
+    """Decide which node is the master.
+
+    :param nodes: name -> {'host', 'port', 'reachable', 'role', 'connected_slaves',
+                  'master_host', 'master_port', 'master_link_status'}
+    :param sentinels: name -> {'reachable', 'master_addr': [host, port] or None}
+    :param bootstrap: node name of the inventory's bootstrap master
+    :returns: {'master', 'source', 'ambiguous', 'reason'}
+    """
+    nodes = nodes or {}
+    sentinels = sentinels or {}
+    index = _addr_index(nodes)
+    majority = len(sentinels) // 2 + 1
+
+    # what the Sentinels that answered say, grouped by address
+    votes = {}
+    for name in sorted(sentinels):
+        s = sentinels[name] or {}
+        addr = s.get('master_addr')
+        if s.get('reachable') and addr:
+            votes.setdefault(_key(addr[0], addr[1]), []).append(name)
+
+    def addr_text(key):
+        name = index.get(key)
+        text = format_addr(*key)
+        return '%s (%s)' % (name, text) if name else '%s (not an inventory node)' % text
+
+    # (a) a strict majority of the configured Sentinels agree
+    for key, voters in sorted(votes.items(), key=lambda kv: -len(kv[1])):
+        if len(voters) < majority:
+            break
+        head = '%d of %d Sentinels (%s) report %s as master' % (
+            len(voters), len(sentinels), ', '.join(voters), addr_text(key))
+        others = ['%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()) if k != key]
+        if others:
+            head += ' (dissenting: %s)' % '; '.join(others)
+        seen = 'nodes report: %s' % describe_nodes(nodes)
+        master = index.get(key)
+        if master is None:
+            return _result(None, 'sentinels', True, '%s, which matches no inventory node; %s.' % (head, seen))
+        m = nodes[master]
+        if m.get('reachable') and m.get('role') == 'slave':
+            return _result(master, 'sentinels', True,
+                           '%s but it reports role slave: a failover is probably in progress, '
+                           'retry in a few seconds; %s.' % (head, seen))
+        rivals = _masters_with_replicas(nodes, exclude=master)
+        if rivals:
+            return _result(master, 'sentinels', True,
+                           '%s but %s also report(s) role master with connected replicas (split brain); %s.' % (
+                               head, ', '.join(rivals), seen))
+        note = '' if m.get('reachable') else ' (it is not reachable from here)'
+        return _result(master, 'sentinels', False, '%s%s; %s.' % (head, note, seen))
+
+    # (b) the Sentinels that answered disagree
+    if len(votes) >= 2:
+        said = ', '.join('%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()))
+        return _result(None, None, True, 'Sentinels disagree: %s; nodes report: %s.' % (said, describe_nodes(nodes)))
+
+    # (c) no Sentinel knows the master, or only a minority answered (and agree)
+    master, source, ambiguous, reason = _decide_from_nodes(nodes, bootstrap)
+    if votes:
+        key, voters = list(votes.items())[0]
+        minority = '%d of %d Sentinels (%s, less than a majority) report %s as master' % (
+            len(voters), len(sentinels), ', '.join(voters), addr_text(key))
+        if ambiguous:
+            return _result(None, None, True, '%s; %s.' % (minority, reason))
+        if index.get(key) != master:
+            return _result(None, None, True, '%s but the nodes point to %s: %s.' % (
+                minority, _node_label(master, nodes), reason))
+        return _result(master, source, False, '%s, in agreement with the nodes: %s.' % (minority, reason))
+    prefix = 'no Sentinel knows the master (%s); ' % describe_sentinels(sentinels) if sentinels else 'no Sentinels configured; '
+    return _result(master, source, ambiguous, '%s%s.' % (prefix, reason))

@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: redis_replication
+short_description: Make a Redis server replicate from a master and wait for the initial sync
+description:
+  - Ensures the Redis server at O(login_host):O(login_port) is a replica of O(master_host):O(master_port).
+  - When C(ROLE) already reports exactly that master nothing is sent. Otherwise C(REPLICAOF) is sent,
+    followed by C(CONFIG REWRITE) so the Redis-owned configuration file matches.
+  - Then waits until the replication link is up and the initial synchronisation is finished.
+  - Only point replicas at the master that M(hastack.redis.redis_topology) reports. Once Sentinel
+    monitors the group it owns the replication topology; re-pointing a replica at a stale master
+    would undo a failover.
+version_added: 0.1.0
+author:
+  - Contributors to the hastack.redis project
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports whether C(REPLICAOF) would be sent; does not wait for the sync.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  master_host:
+    description:
+      - Address of the master to replicate from, as the replica must reach it
+        (and as Sentinel will announce it).
+    type: str
+    required: true
+  master_port:
+    description: Port of the master.
+    type: int
+    default: 6379
+  wait_timeout:
+    description:
+      - Seconds to wait for C(master_link_status:up) and C(master_sync_in_progress:0).
+      - V(0) means do not wait.
+    type: int
+    default: 120
+notes:
+  - The replica authenticates to its master with its own C(masterauth)/C(masteruser) settings;
+    set them first with M(hastack.redis.redis_config).
+'''
+
+EXAMPLES = r'''
+- name: Replicate from the current master and wait for the sync
+  hastack.redis.redis_replication:
+    login_password: "{{ redis_password }}"
+    master_host: "{{ topology.master.host }}"
+    master_port: "{{ topology.master.port }}"
+    wait_timeout: 300
+'''
+
+RETURN = r'''
+replication:
+  description: The parsed C(INFO replication) section of this server after the operation.
+  returned: always
+  type: dict
+  sample: {role: slave, master_host: 10.0.0.11, master_port: 6379, master_link_status: up, master_sync_in_progress: 0}
+'''
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
+    RedisConnectionError,
+    RedisError,
+    client_from_module,
+    parse_info,
+    parse_role,
+    redis_connection_argument_spec,
+)
+
+
+# indirections so tests can substitute a fake clock
+_monotonic = time.monotonic
+_sleep = time.sleep
+
+
+class ReplicationFailure(Exception):
+    def __init__(self, msg, **result):
+        super(ReplicationFailure, self).__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+def _same_host(a, b):
+    return str(a).strip().lower().strip('[]') == str(b).strip().lower().strip('[]')
+
+
+def _sync_done(info):
+    return info.get('master_link_status') == 'up' and str(info.get('master_sync_in_progress', '0')) == '0'
+
+
+def wait_for_sync(client, login_host, login_port, master_host, master_port, timeout,
+                  interval=0.5, clock=None, sleep=None):
+    clock = clock or _monotonic
+    sleep = sleep or _sleep
+    deadline = clock() + timeout
+    while True:
+        info = parse_info(client.execute('INFO', 'replication'))
+        if _sync_done(info):
+            return info
+        if clock() >= deadline:
+            raise ReplicationFailure(
+                'replica %s:%s did not finish its initial sync from %s:%s within %s s '
+                '(master_link_status=%s, master_sync_in_progress=%s, master_last_io_seconds_ago=%s): '
+                'check masterauth, the network path and the master\'s log' % (
+                    login_host, login_port, master_host, master_port, timeout,
+                    info.get('master_link_status'), info.get('master_sync_in_progress'),
+                    info.get('master_last_io_seconds_ago')),
+                changed=True, replication=info)
+        sleep(interval)
+
+
+def ensure_replication(client, login_host, login_port, master_host, master_port, wait_timeout, check_mode,
+                       clock=None, sleep=None):
+    if _same_host(master_host, login_host) and int(master_port) == int(login_port):
+        raise ReplicationFailure('refusing to make %s:%s a replica of itself' % (login_host, login_port))
+    role = parse_role(client.execute('ROLE'))
+    already = (role['role'] == 'slave' and _same_host(role['master_host'], master_host)
+               and role['master_port'] == int(master_port))
+    changed = not already
+    if changed and not check_mode:
+        client.execute('REPLICAOF', master_host, str(master_port))
+        try:
+            client.execute('CONFIG', 'REWRITE')
+        except RedisError as exc:
+            raise ReplicationFailure('REPLICAOF %s %s was applied but CONFIG REWRITE failed: %s' % (
+                master_host, master_port, exc.message), changed=True)
+    if check_mode or not wait_timeout:
+        info = parse_info(client.execute('INFO', 'replication'))
+    else:
+        try:
+            info = wait_for_sync(client, login_host, login_port, master_host, master_port, wait_timeout,
+                                 clock=clock, sleep=sleep)
+        except ReplicationFailure as exc:
+            exc.result['changed'] = changed
+            raise
+    return {'changed': changed, 'replication': info}
+
+
+def run_module(module):
+    p = module.params
+    client = client_from_module(module)
+    try:
+        result = ensure_replication(client, p['login_host'], p['login_port'], p['master_host'], p['master_port'],
+                                    p['wait_timeout'], module.check_mode)
+    except ReplicationFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
+    except RedisConnectionError as exc:
+        module.fail_json(msg=str(exc))
+    except RedisError as exc:
+        module.fail_json(msg='error from %s: %s' % (client.address, exc.message))
+    finally:
+        client.close()
+    module.exit_json(**result)
+
+
+def main():
+    argument_spec = redis_connection_argument_spec()
+    argument_spec.update(
+        master_host=dict(type='str', required=True),
+        master_port=dict(type='int', default=6379),
+        wait_timeout=dict(type='int', default=120),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if module.params['wait_timeout'] < 0:
+        module.fail_json(msg='wait_timeout must be >= 0')
+    run_module(module)
+
+
+if __name__ == '__main__':
+    main()

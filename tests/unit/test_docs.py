@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""DOCUMENTATION (with the doc fragment) must match each module's argument_spec."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import yaml
+
+from ansible_collections.hastack.redis.plugins.doc_fragments.redis import ModuleDocFragment
+
+MODULES = ['redis_command', 'redis_info', 'redis_config', 'redis_replication', 'redis_sentinel_monitor',
+           'redis_topology']
+
+
+class _Captured(Exception):
+    pass
+
+
+def argument_spec_of(mod, monkeypatch):
+    captured = {}
+
+    class StubModule(object):
+        def __init__(self, argument_spec, **kwargs):
+            captured['spec'] = argument_spec
+            captured['kwargs'] = kwargs
+            raise _Captured()
+
+    monkeypatch.setattr(mod, 'AnsibleModule', StubModule)
+    with pytest.raises(_Captured):
+        mod.main()
+    return captured['spec'], captured['kwargs']
+
+
+def documented_options(mod):
+    doc = yaml.safe_load(mod.DOCUMENTATION)
+    assert 'hastack.redis.redis' in doc['extends_documentation_fragment']
+    options = dict(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
+    for name, spec in doc.get('options', {}).items():
+        # same per-option shallow merge as ansible's plugin_docs.merge_fragment
+        merged = dict(options.get(name, {}))
+        merged.update(spec)
+        options[name] = merged
+    return doc, options
+
+
+def compare(spec, docs, path):
+    assert sorted(spec) == sorted(docs), path
+    for name, s in spec.items():
+        d = docs[name]
+        where = '%s.%s' % (path, name)
+        assert d.get('type', 'str') == s.get('type', 'str'), where
+        assert d.get('required', False) == s.get('required', False), where
+        assert d.get('default') == s.get('default'), where
+        assert d.get('elements') == s.get('elements'), where
+        assert d.get('description'), where
+        if 'options' in s:
+            compare(s['options'], d['suboptions'], where)
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_documentation_matches_argument_spec(name, monkeypatch):
+    mod = importlib.import_module('ansible_collections.hastack.redis.plugins.modules.%s' % name)
+    spec, kwargs = argument_spec_of(mod, monkeypatch)
+    doc, options = documented_options(mod)
+    assert doc['module'] == name
+    assert kwargs.get('supports_check_mode') is True
+    compare(spec, options, name)
+    yaml.safe_load(mod.EXAMPLES)
+    assert isinstance(yaml.safe_load(mod.RETURN), dict)
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_secret_options_are_no_log(name, monkeypatch):
+    mod = importlib.import_module('ansible_collections.hastack.redis.plugins.modules.%s' % name)
+    spec, dummy = argument_spec_of(mod, monkeypatch)
+    for option, s in spec.items():
+        if 'password' in option or option.endswith('_pass'):
+            assert s.get('no_log') is True, option

@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Integration tests against throwaway redis-server processes on 127.0.0.1.
+
+Skipped unless ``redis-server`` is on PATH. Every process started here is
+stopped by its fixture (terminate, then kill), also when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
+    RedisAuthError,
+    RedisClient,
+    RedisConnectionError,
+    RedisError,
+    parse_info,
+    parse_role,
+)
+from ansible_collections.hastack.redis.plugins.modules import (
+    redis_config,
+    redis_info,
+    redis_replication,
+    redis_sentinel_monitor,
+    redis_topology,
+)
+
+REDIS_SERVER = shutil.which('redis-server')
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server(object):
+    def __init__(self, proc, port, conf, password):
+        self.proc = proc
+        self.port = port
+        self.conf = conf
+        self.password = password
+
+    def client(self, password=None):
+        return RedisClient('127.0.0.1', self.port, password=self.password if password is None else password,
+                           timeout=2)
+
+
+def _wait_ready(port, password, proc, sentinel=False):
+    deadline = time.monotonic() + 10
+    last = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError('redis-server exited early with code %s' % proc.returncode)
+        try:
+            with RedisClient('127.0.0.1', port, password=None if sentinel else password, timeout=0.5) as c:
+                if c.execute('PING') == 'PONG':
+                    return
+        except (RedisConnectionError, RedisError) as exc:
+            last = exc
+        time.sleep(0.05)
+    raise RuntimeError('redis-server on port %d did not become ready: %s' % (port, last))
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """Start redis-server (or Sentinel) processes; all are stopped at teardown."""
+    procs = []
+
+    def start(name='redis', password=None, sentinel=False, extra=''):
+        port = free_port()
+        workdir = tmp_path / ('%s-%d' % (name, port))
+        workdir.mkdir()
+        conf = workdir / ('sentinel.conf' if sentinel else 'redis.conf')
+        lines = ['port %d' % port, 'bind 127.0.0.1', 'dir %s' % workdir, 'daemonize no',
+                 'logfile %s' % (workdir / 'log')]
+        if password and not sentinel:
+            # in the config file, not in argv (ps would show it)
+            lines.append('requirepass "%s"' % password)
+        conf.write_text('\n'.join(lines) + '\n' + extra)
+        os.chmod(str(conf), 0o600)
+        argv = [REDIS_SERVER, str(conf)]
+        if sentinel:
+            argv.append('--sentinel')
+        else:
+            argv += ['--save', '', '--appendonly', 'no']
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        _wait_ready(port, password, proc, sentinel=sentinel)
+        return Server(proc, port, str(conf), password)
+
+    yield start
+    for proc in procs:
+        _stop(proc)
+    for proc in procs:
+        assert proc.poll() is not None, 'redis-server pid %d still running' % proc.pid
+
+
+@pytest.fixture
+def server(start_server):
+    return start_server(password='pw-' + secrets.token_hex(8))
+
+
+def test_auth_set_get_info_role(server):
+    with server.client() as c:
+        assert c.execute('SET', 'hastack:test', 'v\r\n\x00é') == 'OK'
+        assert c.execute('GET', 'hastack:test') == 'v\r\n\x00é'
+        assert c.execute('GET', 'hastack:missing') is None
+        assert c.execute('RPUSH', 'hastack:list', 'a', 'b', 3) == 3
+        assert c.execute('LRANGE', 'hastack:list', 0, -1) == ['a', 'b', '3']
+        info = parse_info(c.execute('INFO', 'server'))
+        assert info['tcp_port'] == server.port
+        assert isinstance(info['redis_version'], str)
+        repl = parse_info(c.execute('INFO', 'replication'))
+        assert repl['role'] == 'master' and repl['connected_slaves'] == 0
+        assert parse_role(c.execute('ROLE')) == {'role': 'master', 'offset': repl['master_repl_offset'],
+                                                 'replicas': []}
+        with pytest.raises(RedisError) as exc:
+            c.execute('NOSUCHCOMMAND')
+        assert 'unknown command' in exc.value.message.lower()
+        # connection still usable after an error reply
+        assert c.execute('PING') == 'PONG'
+
+
+def test_wrong_or_missing_password(server):
+    with pytest.raises(RedisAuthError) as exc:
+        server.client(password='wrong-' + secrets.token_hex(4)).execute('PING')
+    assert 'wrong-' not in str(exc.value)
+    with pytest.raises(RedisError) as exc:
+        server.client(password='').execute('PING')
+    assert exc.value.code == 'NOAUTH'
+
+
+def test_config_reconcile_live(server):
+    with server.client() as c:
+        result = redis_config.reconcile(c, {'maxmemory': '64mb', 'maxmemory-policy': 'allkeys-lru',
+                                            'hz': 10, 'appendonly': False},
+                                        ['requirepass'], check_mode=False, rewrite=True)
+        assert sorted(result['changed_keys']) == ['maxmemory', 'maxmemory-policy']
+        assert c.execute('CONFIG', 'GET', 'maxmemory') == ['maxmemory', str(64 * 1024 * 1024)]
+        # second run: equivalent spelling, no change
+        again = redis_config.reconcile(c, {'maxmemory': 67108864, 'maxmemory-policy': 'allkeys-lru'},
+                                       ['requirepass'], check_mode=False, rewrite=True)
+        assert again['changed'] is False
+        # immutable parameter
+        imm = redis_config.reconcile(c, {'daemonize': True}, [], check_mode=False, rewrite=True)
+        assert imm['restart_required'] == ['daemonize'] and imm['changed'] is False
+    with open(server.conf) as f:
+        text = f.read()
+    assert 'maxmemory 64mb' in text or 'maxmemory 67108864' in text
+    assert 'maxmemory-policy allkeys-lru' in text
+
+
+def test_config_module_live_secret_not_in_output(server, run_module):
+    new_masterauth = 'ma-' + secrets.token_hex(8)
+    result = run_module(redis_config.main, {
+        'login_port': server.port, 'login_password': server.password,
+        'settings': {'masterauth': new_masterauth, 'save': ['3600 1', '300 100']},
+        '_ansible_diff': True,
+    })
+    assert result['_rc'] == 0, result.get('msg')
+    assert sorted(result['changed_keys']) == ['masterauth', 'save']
+    assert new_masterauth not in result['_raw'] and server.password not in result['_raw']
+    with server.client() as c:
+        assert c.execute('CONFIG', 'GET', 'masterauth') == ['masterauth', new_masterauth]
+    result = run_module(redis_config.main, {
+        'login_port': server.port, 'login_password': server.password,
+        'settings': {'masterauth': new_masterauth, 'save': '3600 1 300 100'},
+    })
+    assert result['changed'] is False
+
+
+def test_info_module_live(server, run_module):
+    result = run_module(redis_info.main, {'login_port': server.port, 'login_password': server.password,
+                                          'sections': ['replication']})
+    assert result['_rc'] == 0 and result['role']['role'] == 'master'
+    assert result['info']['role'] == 'master'
+
+
+def test_replication_sentinel_topology_live(start_server, run_module):
+    password = 'pw-' + secrets.token_hex(8)
+    master = start_server('m', password=password,
+                          extra='masterauth "%s"\nrepl-diskless-sync-delay 0\n' % password)
+    replica = start_server('r', password=password, extra='masterauth "%s"\n' % password)
+
+    result = run_module(redis_replication.main, {
+        'login_port': replica.port, 'login_password': password,
+        'master_host': '127.0.0.1', 'master_port': master.port, 'wait_timeout': 30})
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['changed'] is True
+    assert result['replication']['master_link_status'] == 'up'
+    with open(replica.conf) as f:
+        assert 'replicaof 127.0.0.1 %d' % master.port in f.read()
+    again = run_module(redis_replication.main, {
+        'login_port': replica.port, 'login_password': password,
+        'master_host': '127.0.0.1', 'master_port': master.port})
+    assert again['changed'] is False
+
+    sentinel = start_server('s', sentinel=True)
+    args = {'login_port': sentinel.port, 'master_host': '127.0.0.1', 'master_port': master.port, 'quorum': 1,
+            'settings': {'down-after-milliseconds': 5000}, 'auth_pass': password,
+            'config_file': sentinel.conf}
+    result = run_module(redis_sentinel_monitor.main, args)
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['monitored_now'] is True and result['changed'] is True
+    assert password not in result['_raw']
+    # second run: address, settings and auth-pass (read back from the flushed config file) unchanged
+    result = run_module(redis_sentinel_monitor.main, dict(args, master_port=1))
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['changed'] is False, result['changed_keys']
+    assert result['master_addr'] == ['127.0.0.1', master.port]
+    result = run_module(redis_sentinel_monitor.main, dict(args, settings={'down-after-milliseconds': 6000}))
+    assert result['changed_keys'] == ['down-after-milliseconds']
+
+    result = run_module(redis_topology.main, {
+        'login_password': password,
+        'nodes': [{'name': 'm', 'host': '127.0.0.1', 'port': master.port},
+                  {'name': 'r', 'host': '127.0.0.1', 'port': replica.port}],
+        'sentinels': [{'name': 's', 'host': '127.0.0.1', 'port': sentinel.port}],
+        'bootstrap_master': 'r', 'probe': True, 'probe_timeout': 5})
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['master']['name'] == 'm' and result['source'] == 'sentinels'
+    assert result['sentinels']['s']['ckquorum_ok'] is True
+    assert result['nodes']['r']['role'] == 'slave' and result['nodes']['r']['lag'] is not None
+    assert isinstance(result['probe']['r'], float)
+    assert password not in result['_raw']
+    assert result['changed'] is False

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.hastack.redis.plugins.modules import redis_replication as mod
+
+from redis_fakes import FakeReplica
+
+SYNCED = 'role:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\n' \
+         'master_last_io_seconds_ago:1\r\nmaster_sync_in_progress:0\r\nslave_repl_offset:100\r\n'
+SYNCING = 'role:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:down\r\n' \
+          'master_last_io_seconds_ago:-1\r\nmaster_sync_in_progress:1\r\n'
+MASTER_INFO = 'role:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n'
+
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def node(monkeypatch):
+    def install(role, infos):
+        fake = FakeReplica(role, infos)
+        monkeypatch.setattr(mod, 'client_from_module', lambda module, **kw: fake)
+        return fake
+
+    return install
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    c = FakeClock()
+    monkeypatch.setattr(mod, '_monotonic', c)
+    monkeypatch.setattr(mod, '_sleep', c.sleep)
+    return c
+
+
+def run(run_module, **args):
+    base = {'master_host': '10.0.0.1', 'login_host': '10.0.0.2'}
+    base.update(args)
+    return run_module(mod.main, base)
+
+
+def test_already_replicating_is_unchanged(node, clock, run_module):
+    fake = node(['slave', '10.0.0.1', 6379, 'connected', 100], [SYNCED])
+    result = run(run_module)
+    assert result['_rc'] == 0 and result['changed'] is False
+    assert fake.commands('REPLICAOF') == [] and fake.commands('CONFIG', 'REWRITE') == []
+    assert result['replication']['master_link_status'] == 'up'
+
+
+def test_master_becomes_replica_and_rewrites(node, clock, run_module):
+    fake = node(['master', 0, []], [SYNCING, SYNCING, SYNCED])
+    result = run(run_module, master_port=6379)
+    assert result['_rc'] == 0 and result['changed'] is True
+    assert fake.commands('REPLICAOF') == [('REPLICAOF', '10.0.0.1', '6379')]
+    idx_replicaof = fake.calls.index(('REPLICAOF', '10.0.0.1', '6379'))
+    assert fake.calls[idx_replicaof + 1] == ('CONFIG', 'REWRITE')
+    assert fake.info_calls == 3
+    assert clock.sleeps == [0.5, 0.5]
+    assert result['replication']['master_sync_in_progress'] == 0
+
+
+def test_replica_of_other_master_is_repointed(node, clock, run_module):
+    fake = node(['slave', '10.0.0.3', 6379, 'connected', 5], [SYNCED])
+    result = run(run_module)
+    assert result['changed'] is True
+    assert fake.commands('REPLICAOF') == [('REPLICAOF', '10.0.0.1', '6379')]
+
+
+def test_same_host_other_port_is_not_the_same_master(node, clock, run_module):
+    fake = node(['slave', '10.0.0.1', 6380, 'connected', 5], [SYNCED])
+    result = run(run_module)
+    assert result['changed'] is True and fake.commands('REPLICAOF')
+
+
+def test_timeout_message(node, clock, run_module):
+    node(['master', 0, []], [SYNCING])
+    result = run(run_module, wait_timeout=3)
+    assert result['_rc'] == 1 and result['failed'] is True
+    assert result['msg'] == (
+        'replica 10.0.0.2:6379 did not finish its initial sync from 10.0.0.1:6379 within 3 s '
+        '(master_link_status=down, master_sync_in_progress=1, master_last_io_seconds_ago=-1): '
+        "check masterauth, the network path and the master's log")
+    assert result['changed'] is True
+    assert len(clock.sleeps) == 6  # polled every 0.5 s for 3 s
+
+
+def test_wait_timeout_zero_does_not_wait(node, clock, run_module):
+    fake = node(['master', 0, []], [SYNCING])
+    result = run(run_module, wait_timeout=0)
+    assert result['_rc'] == 0 and result['changed'] is True
+    assert clock.sleeps == [] and fake.info_calls == 1
+
+
+def test_check_mode_does_not_send_replicaof(node, clock, run_module):
+    fake = node(['master', 0, []], [MASTER_INFO])
+    result = run(run_module, _ansible_check_mode=True)
+    assert result['changed'] is True
+    assert fake.commands('REPLICAOF') == [] and fake.commands('CONFIG') == []
+    assert clock.sleeps == []
+
+
+def test_refuses_to_replicate_from_itself(node, clock, run_module):
+    fake = node(['master', 0, []], [MASTER_INFO])
+    result = run(run_module, master_host='10.0.0.2', login_port=6379, master_port=6379)
+    assert result['_rc'] == 1 and 'itself' in result['msg']
+    assert fake.calls == []
+
+
+def test_timeout_when_already_configured_reports_unchanged(node, clock, run_module):
+    fake = node(['slave', '10.0.0.1', 6379, 'connect', -1], [SYNCING])
+    result = run(run_module, wait_timeout=1)
+    assert result['_rc'] == 1 and 'did not finish its initial sync' in result['msg']
+    assert result['changed'] is False
+    assert fake.commands('REPLICAOF') == []

@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisError
+from ansible_collections.hastack.redis.plugins.modules import redis_topology as mod
+
+from redis_fakes import DeadClient, FakeClient
+
+NODES = [{'name': 'n1', 'host': '10.0.0.1'}, {'name': 'n2', 'host': '10.0.0.2'}, {'name': 'n3', 'host': '10.0.0.3'}]
+SENTINELS = [{'name': 's1', 'host': '10.0.0.1'}, {'name': 's2', 'host': '10.0.0.2'},
+             {'name': 's3', 'host': '10.0.0.3'}]
+NODE_PW = 'Node-Pw-123456'
+SENTINEL_PW = 'Sentinel-Pw-654321'
+
+
+class Store(object):
+    """Key space shared by a master and its replicas, with replication delay in GET calls."""
+
+    def __init__(self, delay_gets=0):
+        self.master_data = {}
+        self.delay_gets = delay_gets
+        self.gets = {}
+
+
+class FakeNode(FakeClient):
+    def __init__(self, host, role, info, store=None, delay_gets=0):
+        super(FakeNode, self).__init__(host, 6379)
+        self.role = role
+        self.info = info
+        self.store = store
+        self.delay_gets = delay_gets
+        self.get_count = 0
+
+    def handle(self, args):
+        cmd = args[0].upper()
+        if cmd == 'ROLE':
+            return self.role
+        if cmd == 'INFO':
+            return self.info
+        if cmd == 'SET':
+            if self.role[0] != 'master':
+                raise RedisError("READONLY You can't write against a read only replica.")
+            self.store.master_data[args[1]] = args[2]
+            return 'OK'
+        if cmd == 'GET':
+            self.get_count += 1
+            if self.get_count <= self.delay_gets:
+                return None
+            return self.store.master_data.get(args[1])
+        raise RedisError('ERR unknown command')
+
+
+class FakeSentinelView(FakeClient):
+    def __init__(self, host, addr, quorum=2, ckquorum_ok=True, no_such_master=False):
+        super(FakeSentinelView, self).__init__(host, 26379)
+        self.addr = addr
+        self.quorum = quorum
+        self.ckquorum_ok = ckquorum_ok
+        self.no_such_master = no_such_master
+
+    def handle(self, args):
+        sub = args[1].upper()
+        if self.no_such_master:
+            if sub == 'GET-MASTER-ADDR-BY-NAME':
+                return None
+            raise RedisError('ERR No such master with that name')
+        if sub == 'GET-MASTER-ADDR-BY-NAME':
+            return [self.addr[0], str(self.addr[1])]
+        if sub == 'MASTER':
+            return ['name', 'mymaster', 'ip', self.addr[0], 'port', str(self.addr[1]), 'flags', 'master',
+                    'num-slaves', '2', 'num-other-sentinels', '2', 'config-epoch', '7', 'quorum', str(self.quorum)]
+        if sub == 'CKQUORUM':
+            if self.ckquorum_ok:
+                return 'OK 3 usable Sentinels. Quorum and failover authorization can be reached'
+            raise RedisError('NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the quorum')
+        raise RedisError('ERR unknown subcommand')
+
+
+def master_info(replicas):
+    lines = ['# Replication', 'role:master', 'connected_slaves:%d' % len(replicas)]
+    for i, (ip, offset, lag) in enumerate(replicas):
+        lines.append('slave%d:ip=%s,port=6379,state=online,offset=%d,lag=%d' % (i, ip, offset, lag))
+    lines.append('master_repl_offset:1000')
+    return '\r\n'.join(lines) + '\r\n'
+
+
+def replica_info(master_ip, link='up', offset=990):
+    return ('# Replication\r\nrole:slave\r\nmaster_host:%s\r\nmaster_port:6379\r\nmaster_link_status:%s\r\n'
+            'master_sync_in_progress:0\r\nslave_repl_offset:%d\r\nconnected_slaves:0\r\nmaster_repl_offset:%d\r\n'
+            % (master_ip, link, offset, offset))
+
+
+def healthy(store=None, delays=(0, 0)):
+    store = store or Store()
+    return {
+        ('node', '10.0.0.1'): lambda: FakeNode('10.0.0.1', ['slave', '10.0.0.2', 6379, 'connected', 990],
+                                               replica_info('10.0.0.2'), store, delay_gets=delays[0]),
+        ('node', '10.0.0.2'): lambda: FakeNode('10.0.0.2', ['master', 1000, []],
+                                               master_info([('10.0.0.1', 990, 0), ('10.0.0.3', 900, 1)]), store),
+        ('node', '10.0.0.3'): lambda: FakeNode('10.0.0.3', ['slave', '10.0.0.2', 6379, 'connected', 900],
+                                               replica_info('10.0.0.2', offset=900), store, delay_gets=delays[1]),
+        ('sentinel', '10.0.0.1'): lambda: FakeSentinelView('10.0.0.1', ('10.0.0.2', 6379)),
+        ('sentinel', '10.0.0.2'): lambda: FakeSentinelView('10.0.0.2', ('10.0.0.2', 6379)),
+        ('sentinel', '10.0.0.3'): lambda: FakeSentinelView('10.0.0.3', ('10.0.0.2', 6379)),
+    }
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    state = {'made': []}
+
+    def install(factories):
+        def client_from_module(module, host=None, port=None, username=None, password=None,
+                               use_login_credentials=True):
+            kind = 'node' if use_login_credentials else 'sentinel'
+            state['made'].append({'kind': kind, 'host': host, 'port': port, 'username': username,
+                                  'password': password if not use_login_credentials else
+                                  module.params['login_password']})
+            factory = factories.get((kind, host))
+            return factory() if factory else DeadClient(host, port)
+
+        monkeypatch.setattr(mod, 'client_from_module', client_from_module)
+        return state
+
+    return install
+
+
+def run(run_module, **args):
+    base = {'nodes': NODES, 'sentinels': SENTINELS, 'bootstrap_master': 'n1',
+            'login_password': NODE_PW, 'sentinel_password': SENTINEL_PW}
+    base.update(args)
+    return run_module(mod.main, base)
+
+
+def test_healthy_cluster(cluster, run_module):
+    state = cluster(healthy())
+    result = run(run_module)
+    assert result['_rc'] == 0
+    assert result['changed'] is False
+    assert result['master'] == {'name': 'n2', 'host': '10.0.0.2', 'port': 6379}
+    assert result['source'] == 'sentinels' and result['ambiguous'] is False
+    assert result['nodes']['n1']['role'] == 'slave' and result['nodes']['n1']['master_link_status'] == 'up'
+    assert result['nodes']['n3']['lag'] == 1 and result['nodes']['n3']['offset_behind'] == 100
+    assert result['nodes']['n2']['connected_slaves'] == 2
+    s1 = result['sentinels']['s1']
+    assert s1['master_addr'] == ['10.0.0.2', 6379] and s1['quorum'] == 2 and s1['config_epoch'] == 7
+    assert s1['ckquorum_ok'] is True and s1['num_other_sentinels'] == 2 and s1['flags'] == 'master'
+    assert result['probe'] == {}
+    # credentials: sentinels get the sentinel password, nodes the node password
+    for made in state['made']:
+        assert made['password'] == (SENTINEL_PW if made['kind'] == 'sentinel' else NODE_PW)
+        if made['kind'] == 'sentinel':
+            assert made['port'] == 26379
+    assert NODE_PW not in result['_raw'] and SENTINEL_PW not in result['_raw']
+
+
+def test_unreachable_and_no_such_master_sentinels(cluster, run_module):
+    f = healthy()
+    f[('sentinel', '10.0.0.1')] = lambda: FakeSentinelView('10.0.0.1', None, no_such_master=True)
+    del f[('sentinel', '10.0.0.3')]
+    cluster(f)
+    result = run(run_module)
+    s1, s3 = result['sentinels']['s1'], result['sentinels']['s3']
+    assert s1['reachable'] is True and s1['master_addr'] is None
+    assert s3['reachable'] is False and 'Connection refused' in s3['error']
+    # only s2 knows the master: minority, but it agrees with the nodes
+    assert result['master']['name'] == 'n2' and result['source'] == 'nodes'
+
+
+def test_ambiguous_fails_with_listing_and_runbook(cluster, run_module):
+    f = healthy()
+    f[('sentinel', '10.0.0.1')] = lambda: FakeSentinelView('10.0.0.1', ('10.0.0.1', 6379), ckquorum_ok=False)
+    del f[('sentinel', '10.0.0.3')]
+    cluster(f)
+    result = run(run_module)
+    assert result['_rc'] == 1 and result['failed'] is True
+    msg = result['msg']
+    assert msg.startswith('Sentinels disagree: s1 says n1 (10.0.0.1:6379), s2 says n2 (10.0.0.2:6379)')
+    assert 'Nodes: n1 (10.0.0.1:6379): replica of 10.0.0.2:6379, link up' in msg
+    assert 's3 (10.0.0.3:26379): unreachable' in msg
+    assert 'ckquorum FAILED' in msg
+    assert msg.endswith("Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README.")
+    assert result['ambiguous'] is True and result['master'] is None
+    assert result['changed'] is False
+
+
+def test_ambiguous_without_failing(cluster, run_module):
+    f = healthy()
+    f[('sentinel', '10.0.0.1')] = lambda: FakeSentinelView('10.0.0.1', ('10.0.0.1', 6379))
+    del f[('sentinel', '10.0.0.3')]
+    cluster(f)
+    result = run(run_module, fail_on_ambiguous=False)
+    assert result['_rc'] == 0 and result['ambiguous'] is True and result['master'] is None
+
+
+def test_brand_new_site(cluster, run_module):
+    cluster({})
+    result = run(run_module)
+    assert result['_rc'] == 0
+    assert result['master'] == {'name': 'n1', 'host': '10.0.0.1', 'port': 6379}
+    assert result['source'] == 'bootstrap'
+    assert all(not v['reachable'] for v in result['nodes'].values())
+
+
+def test_bootstrap_must_be_a_node(cluster, run_module):
+    cluster(healthy())
+    result = run(run_module, bootstrap_master='nX')
+    assert result['_rc'] == 1 and 'nX' in result['msg']
+
+
+def test_probe_measures_visibility(cluster, run_module):
+    store = Store()
+    cluster(healthy(store, delays=(0, 2)))
+    result = run(run_module, probe=True, probe_timeout=2.0)
+    assert result['_rc'] == 0 and result['changed'] is False
+    assert set(result['probe']) == {'n1', 'n3'}
+    assert isinstance(result['probe']['n1'], float) and isinstance(result['probe']['n3'], float)
+    assert list(store.master_data) == ['hastack:health:probe']
+    assert store.master_data['hastack:health:probe'].startswith('hastack-')
+
+
+def test_probe_never_visible_gives_none(cluster, run_module):
+    store = Store()
+    cluster(healthy(store, delays=(0, 10 ** 9)))
+    result = run(run_module, probe=True, probe_timeout=0.05)
+    assert isinstance(result['probe']['n1'], float)
+    assert result['probe']['n3'] is None
+
+
+def test_probe_sends_set_with_px(cluster):
+    master = FakeNode('10.0.0.2', ['master', 0, []], '', Store())
+    replica = FakeNode('10.0.0.1', ['slave'], '', master.store)
+    result = mod.run_probe(master, {'n1': replica}, 1.0, token='tok')
+    assert master.calls == [('SET', 'hastack:health:probe', 'tok', 'PX', '60000')]
+    assert result == {'n1': result['n1']} and result['n1'] is not None
+
+
+def test_probe_skipped_in_check_mode(cluster, run_module):
+    store = Store()
+    cluster(healthy(store))
+    result = run(run_module, probe=True, _ansible_check_mode=True)
+    assert result['probe'] == {} and store.master_data == {}
