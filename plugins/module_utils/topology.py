@@ -193,3 +193,55 @@ def decide_master(nodes, sentinels, bootstrap):
         return _result(master, source, False, '%s, in agreement with the nodes: %s.' % (minority, reason))
     prefix = 'no Sentinel knows the master (%s); ' % describe_sentinels(sentinels) if sentinels else 'no Sentinels configured; '
     return _result(master, source, ambiguous, '%s%s.' % (prefix, reason))
+
+
+def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_ms=1000.0):
+    """List what keeps a site from being healthy, one sentence each (empty list: healthy).
+
+    Healthy means: one master, which every Sentinel names and for which every
+    Sentinel's SENTINEL CKQUORUM is OK; every other node replicates from it with
+    the link up and a lag of at most ``max_lag`` seconds as the master reports
+    it; and, when ``probe`` is given, a key written on the master became
+    readable on every replica within ``max_probe_ms``.
+    """
+    problems = []
+    if master is None:
+        return ['no master could be decided']
+    masters = sorted(name for name, v in nodes.items() if v.get('reachable') and v.get('role') == 'master')
+    if masters != [master['name']]:
+        problems.append('nodes reporting role master: %s (expected only %s)' % (
+            ', '.join(masters) or 'none', master['name']))
+    want = format_addr(master['host'], master['port'])
+    for name, s in sorted(sentinels.items()):
+        if not s.get('reachable'):
+            problems.append('Sentinel %s does not answer' % name)
+            continue
+        addr = s.get('master_addr')
+        seen = format_addr(addr[0], addr[1]) if addr else 'none'
+        if seen != want:
+            problems.append('Sentinel %s says the master is %s, not %s (%s)' % (name, seen, master['name'], want))
+        if not s.get('ckquorum_ok'):
+            problems.append('Sentinel %s: SENTINEL CKQUORUM failed: %s' % (name, s.get('ckquorum_message')))
+    expected = len(nodes) - 1
+    connected = nodes[master['name']].get('connected_slaves') or 0
+    if connected != expected:
+        problems.append('master %s has %d connected replicas, expected %d' % (master['name'], connected, expected))
+    for name, v in sorted(nodes.items()):
+        if name == master['name']:
+            continue
+        if not v.get('reachable'):
+            problems.append('node %s does not answer' % name)
+        elif v.get('role') != 'slave' or _key(v.get('master_host'), v.get('master_port')) != _key(master['host'], master['port']):
+            problems.append('node %s is %s (of %s), not a replica of %s' % (
+                name, v.get('role'), format_addr(v.get('master_host'), v.get('master_port')), master['name']))
+        elif v.get('master_link_status') != 'up':
+            problems.append('replica %s: master_link_status is %s' % (name, v.get('master_link_status')))
+        else:
+            if v.get('lag') is None or int(v['lag']) > max_lag:
+                problems.append('replica %s: lag %s s as the master reports it (limit %s s)' % (name, v.get('lag'), max_lag))
+            if probe is not None:
+                seen_ms = probe.get(name)
+                if seen_ms is None or float(seen_ms) >= max_probe_ms:
+                    problems.append('replica %s: the probe key written on the master was not readable within %s ms' % (
+                        name, max_probe_ms))
+    return problems

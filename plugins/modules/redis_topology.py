@@ -125,6 +125,14 @@ options:
     description: Seconds to wait for the probe key on the replicas.
     type: float
     default: 5.0
+  max_lag:
+    description: Largest replica lag, in seconds as the master reports it, that still counts as healthy.
+    type: int
+    default: 1
+  max_probe_ms:
+    description: Milliseconds within which the probe key must be readable on every replica to count as healthy.
+    type: float
+    default: 1000.0
 '''
 
 EXAMPLES = r'''
@@ -190,6 +198,19 @@ probe_error:
   description: Why the probe key could not be written on the master.
   returned: when the probe failed
   type: str
+healthy:
+  description: Whether the site meets every health criterion (see RV(problems)).
+  returned: always
+  type: bool
+problems:
+  description:
+    - What keeps the site from being healthy, one sentence each; empty when healthy.
+    - Healthy means one master, named by every Sentinel, with SENTINEL CKQUORUM OK on each; every other node
+      replicating from it with the link up and lag at most O(max_lag); and, when O(probe) ran, the probe key
+      readable on every replica within O(max_probe_ms).
+  returned: always
+  type: list
+  elements: str
 '''
 
 import time
@@ -209,6 +230,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
 from ansible_collections.hastack.redis.plugins.module_utils.topology import (
     decide_master,
     format_addr,
+    health_problems,
 )
 
 PROBE_KEY = 'hastack:health:probe'
@@ -439,6 +461,15 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
                 client.close()
             result['probe'] = dict((name, None) for name in replicas)
             result['probe_error'] = 'SET %s on %s failed: %s' % (PROBE_KEY, master['name'], _error_text(exc))
+    probed = result['probe'] if params.get('probe') and not check_mode else None
+    if params.get('probe') and result.get('probe_error'):
+        probed = {}
+    result['problems'] = health_problems(master, nodes, sentinels, probed,
+                                         max_lag=params.get('max_lag', 1),
+                                         max_probe_ms=params.get('max_probe_ms', 1000.0))
+    if result.get('probe_error'):
+        result['problems'].append(result['probe_error'])
+    result['healthy'] = not result['problems']
     return result
 
 
@@ -487,6 +518,8 @@ def main():
         fail_on_ambiguous=dict(type='bool', default=True),
         probe=dict(type='bool', default=False),
         probe_timeout=dict(type='float', default=5.0),
+        max_lag=dict(type='int', default=1),
+        max_probe_ms=dict(type='float', default=1000.0),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module)

@@ -1,0 +1,92 @@
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible_collections.hastack.redis.plugins.module_utils.topology import health_problems
+
+ADDR = {'n1': '10.0.0.1', 'n2': '10.0.0.2', 'n3': '10.0.0.3'}
+M = {'name': 'n1', 'host': ADDR['n1'], 'port': 6379}
+
+
+def node(name, role='slave', of='n1', link='up', lag=0, replicas=0, reachable=True):
+    return {'host': ADDR[name], 'port': 6379, 'reachable': reachable, 'role': role if reachable else None,
+            'connected_slaves': replicas, 'master_host': ADDR[of] if role == 'slave' else None,
+            'master_port': 6379 if role == 'slave' else None, 'master_link_status': link if role == 'slave' else None,
+            'lag': lag if role == 'slave' else None}
+
+
+def sentinel(on='n1', ok=True, reachable=True):
+    return {'reachable': reachable, 'master_addr': [ADDR[on], 6379] if on else None,
+            'ckquorum_ok': ok, 'ckquorum_message': 'OK 3 usable Sentinels' if ok else 'NOQUORUM 1 usable Sentinels'}
+
+
+def healthy_site():
+    nodes = {'n1': node('n1', role='master', replicas=2), 'n2': node('n2'), 'n3': node('n3')}
+    sentinels = {'s1': sentinel(), 's2': sentinel(), 's3': sentinel()}
+    return nodes, sentinels
+
+
+def test_healthy_site_has_no_problem():
+    nodes, sentinels = healthy_site()
+    assert health_problems(M, nodes, sentinels, probe={'n2': 0.8, 'n3': 1.1}) == []
+
+
+def test_no_master():
+    nodes, sentinels = healthy_site()
+    assert health_problems(None, nodes, sentinels) == ['no master could be decided']
+
+
+def test_second_master_is_reported():
+    nodes, sentinels = healthy_site()
+    nodes['n3'] = node('n3', role='master')
+    nodes['n1']['connected_slaves'] = 1
+    problems = health_problems(M, nodes, sentinels)
+    assert 'nodes reporting role master: n1, n3 (expected only n1)' in problems
+    assert 'master n1 has 1 connected replicas, expected 2' in problems
+
+
+def test_sentinel_disagreeing_down_and_without_quorum():
+    nodes, sentinels = healthy_site()
+    sentinels['s1'] = sentinel(on='n2')
+    sentinels['s2'] = sentinel(reachable=False)
+    sentinels['s3'] = sentinel(ok=False)
+    problems = health_problems(M, nodes, sentinels)
+    assert problems == [
+        'Sentinel s1 says the master is 10.0.0.2:6379, not n1 (10.0.0.1:6379)',
+        'Sentinel s2 does not answer',
+        'Sentinel s3: SENTINEL CKQUORUM failed: NOQUORUM 1 usable Sentinels',
+    ]
+
+
+def test_replica_of_another_node_link_down_and_lag():
+    nodes, sentinels = healthy_site()
+    nodes['n2'] = node('n2', of='n3')
+    nodes['n3'] = node('n3', link='down')
+    problems = health_problems(M, nodes, sentinels)
+    assert 'node n2 is slave (of 10.0.0.3:6379), not a replica of n1' in problems
+    assert 'replica n3: master_link_status is down' in problems
+    nodes, sentinels = healthy_site()
+    nodes['n2']['lag'] = 2
+    assert health_problems(M, nodes, sentinels) == ['replica n2: lag 2 s as the master reports it (limit 1 s)']
+
+
+def test_probe_too_slow_or_missing():
+    nodes, sentinels = healthy_site()
+    problems = health_problems(M, nodes, sentinels, probe={'n2': 1000.0, 'n3': None})
+    assert problems == [
+        'replica n2: the probe key written on the master was not readable within 1000.0 ms',
+        'replica n3: the probe key written on the master was not readable within 1000.0 ms',
+    ]
+    # Without a probe, the probe criterion is not applied.
+    assert health_problems(M, nodes, sentinels, probe=None) == []
+
+
+def test_unreachable_replica():
+    nodes, sentinels = healthy_site()
+    nodes['n3'] = node('n3', reachable=False)
+    nodes['n1']['connected_slaves'] = 1
+    assert health_problems(M, nodes, sentinels) == [
+        'master n1 has 1 connected replicas, expected 2',
+        'node n3 does not answer',
+    ]
