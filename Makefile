@@ -15,6 +15,7 @@ help:
 	@echo "make lab       build and converge the local six-host lab, print its health"
 	@echo "make test      lint, unit tests, collection build and the Molecule scenarios"
 	@echo "make health    re-run the health check against the lab"
+	@echo "make drill     failover drill on the lab (FAULT=crash by default, REPEAT=1)"
 	@echo "make lab-down  remove the lab"
 
 venv:
@@ -38,6 +39,11 @@ lab-status:
 
 health: venv
 	ansible-playbook -i $(LAB_INVENTORY) playbooks/health.yml
+
+FAULT ?= crash
+REPEAT ?= 1
+drill: venv
+	ansible-playbook -i $(LAB_INVENTORY) playbooks/failover_drill.yml -e redis_drill_fault=$(FAULT) -e redis_drill_repeat=$(REPEAT)
 
 lint: venv
 	yamllint -s .

@@ -87,28 +87,37 @@ def lost_writes(records: Iterable[Record], present_seqs: Iterable[int]) -> dict[
 
 
 def unavailability(records: Iterable[Record], fault_t: float) -> dict[str, Any]:
-    """Measure how long writes were unavailable around a fault at ``fault_t``.
+    """Measure the write outage caused by a fault at ``fault_t``.
 
-    ``last_ok_before`` is the start time of the last successful write that
-    started before the fault, ``first_ok_after`` the start time of the first
-    successful write that started at or after it. ``window_s`` is the time
-    between their acknowledgements, ``(first.t + first.dt) - (last.t +
-    last.dt)``; with no failure at all this is about one write interval.
-    ``window_s`` is None when either side has no successful write.
+    The outage is the longest stretch between two consecutive acknowledged
+    writes where the second one started at or after the fault: with an
+    instant fault (a crash) it begins at the last write before the fault,
+    with a deferred one (a switchover, a freeze noticed after down-after) it
+    begins wherever writes really stopped. ``window_s`` is the time between
+    the two acknowledgements, ``(b.t + b.dt) - (a.t + a.dt)``, and
+    ``last_ok_before``/``first_ok_after`` are the start times of ``a`` and
+    ``b``. With no failure at all it is about one write interval. All three
+    are None (or ``first_ok_after`` alone set) when no write succeeded
+    before the fault or none after it.
     """
     ok = _by_time(acknowledged(records))
     before = [r for r in ok if r['t'] < fault_t]
     after = [r for r in ok if r['t'] >= fault_t]
-    last = before[-1] if before else None
-    first = after[0] if after else None
-    window = None
-    if last is not None and first is not None:
-        window = (first['t'] + first['dt']) - (last['t'] + last['dt'])
-    return {
-        'last_ok_before': last['t'] if last is not None else None,
-        'first_ok_after': first['t'] if first is not None else None,
-        'window_s': window,
-    }
+    if not before or not after:
+        return {
+            'last_ok_before': before[-1]['t'] if before else None,
+            'first_ok_after': after[0]['t'] if after else None,
+            'window_s': None,
+        }
+    best = None
+    for a, b in zip(ok, ok[1:]):
+        if b['t'] < fault_t:
+            continue
+        gap = (b['t'] + b['dt']) - (a['t'] + a['dt'])
+        if best is None or gap > best[0] + 1e-9:
+            best = (gap, a, b)
+    gap, a, b = best
+    return {'last_ok_before': a['t'], 'first_ok_after': b['t'], 'window_s': gap}
 
 
 def first_write_on(records: Iterable[Record], server: str | None, after_t: float) -> float | None:

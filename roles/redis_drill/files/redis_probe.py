@@ -564,7 +564,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     window = (report.get('unavailability') or {}).get('window_s')
     ax.set_title(args.title or (f"probe {report.get('run_id') or run.get('run_id')}"
                                 + (f' - writes unavailable {window:.2f} s' if window is not None else '')))
-    ax.legend(loc='upper right')
+    tallest = max((o + f for o, f in zip(oks, fails)), default=0)
+    ax.set_ylim(0, max(tallest, 1) * 1.4)  # headroom for the legend
+    ax.legend(loc='upper right', ncols=2)
     ax.grid(axis='y', alpha=0.3)
     fig.savefig(args.out, dpi=100)
     print(f'timeline written to {args.out}', flush=True)
