@@ -57,8 +57,13 @@ build: venv
 	mkdir -p .cache/build
 	ansible-galaxy collection build --force --output-path .cache/build
 
+MOLECULE_SCENARIOS ?= default failover
 molecule: venv image
-	molecule test -s default
+	@set -e; for s in $(MOLECULE_SCENARIOS); do \
+	  echo "== molecule test -s $$s"; start=$$(date +%s); \
+	  molecule test -s $$s; \
+	  echo "== molecule scenario $$s passed in $$(( $$(date +%s) - start )) s"; \
+	done
 
 test: lint unit build molecule
 	@echo "make test: all checks passed"

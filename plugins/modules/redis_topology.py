@@ -133,6 +133,27 @@ options:
     description: Milliseconds within which the probe key must be readable on every replica to count as healthy.
     type: float
     default: 1000.0
+  wait_for:
+    description:
+      - V(none) reads the topology once.
+      - V(new_master) reads it every O(poll_interval) seconds until a majority of Sentinels names a master other
+        than O(previous_master), as during a failover.
+      - V(healthy) reads it until RV(healthy) is true.
+      - Fails after O(wait_timeout) seconds, with the last view and its problems.
+    type: str
+    default: none
+    choices: [none, new_master, healthy]
+  previous_master:
+    description: Node name of the master before the failover; required with O(wait_for=new_master).
+    type: str
+  wait_timeout:
+    description: Seconds to wait for O(wait_for).
+    type: float
+    default: 60.0
+  poll_interval:
+    description: Seconds between two readings while waiting.
+    type: float
+    default: 0.2
 '''
 
 EXAMPLES = r'''
@@ -198,6 +219,14 @@ probe_error:
   description: Why the probe key could not be written on the master.
   returned: when the probe failed
   type: str
+waited_s:
+  description: Seconds spent waiting for O(wait_for).
+  returned: when O(wait_for) is not V(none)
+  type: float
+condition_met_at:
+  description: Epoch seconds (the managed host's clock) when the O(wait_for) condition was first seen.
+  returned: when O(wait_for) is not V(none)
+  type: float
 healthy:
   description: Whether the site meets every health criterion (see RV(problems)).
   returned: always
@@ -491,11 +520,42 @@ def run_module(module):
                                       password=p['sentinel_password'], use_login_credentials=False)
         return client_from_module(module, host=host, port=port)
 
-    result = discover(p, make_client, module.check_mode)
-    failure = result.pop('failure', None)
+    started = time.time()
+    deadline = time.monotonic() + p['wait_timeout']
+    while True:
+        result = discover(p, make_client, module.check_mode)
+        failure = result.pop('failure', None)
+        met = wait_condition_met(p, result)
+        if met or time.monotonic() >= deadline:
+            break
+        time.sleep(p['poll_interval'])
+    if p['wait_for'] != 'none':
+        result['waited_s'] = round(time.time() - started, 3)
+        result['condition_met_at'] = time.time() if met else None
+        if not met:
+            module.fail_json(msg='waited %.0f s for %s, in vain: %s' % (
+                p['wait_timeout'], WAIT_TEXT[p['wait_for']] % p,
+                '; '.join(result['problems']) or result['reason']), **result)
     if failure and p['fail_on_ambiguous']:
         module.fail_json(msg=failure, **result)
     module.exit_json(**result)
+
+
+WAIT_TEXT = {
+    'new_master': 'a majority of Sentinels to name a master other than %(previous_master)s',
+    'healthy': 'the site to be healthy',
+}
+
+
+def wait_condition_met(params, result):
+    """Whether the condition given by ``wait_for`` holds for a discovery result."""
+    if params['wait_for'] == 'none':
+        return True
+    if params['wait_for'] == 'healthy':
+        return bool(result['healthy'])
+    master = result['master']
+    return (master is not None and result['source'] == 'sentinels'
+            and master['name'] != params['previous_master'])
 
 
 def main():
@@ -520,8 +580,13 @@ def main():
         probe_timeout=dict(type='float', default=5.0),
         max_lag=dict(type='int', default=1),
         max_probe_ms=dict(type='float', default=1000.0),
+        wait_for=dict(type='str', default='none', choices=['none', 'new_master', 'healthy']),
+        previous_master=dict(type='str'),
+        wait_timeout=dict(type='float', default=60.0),
+        poll_interval=dict(type='float', default=0.2),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_if=[('wait_for', 'new_master', ['previous_master'])])
     run_module(module)
 
 

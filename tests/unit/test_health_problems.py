@@ -90,3 +90,17 @@ def test_unreachable_replica():
         'master n1 has 1 connected replicas, expected 2',
         'node n3 does not answer',
     ]
+
+
+def test_wait_conditions():
+    from ansible_collections.hastack.redis.plugins.modules.redis_topology import wait_condition_met
+    params = {'wait_for': 'new_master', 'previous_master': 'n1'}
+    moved = {'master': {'name': 'n2'}, 'source': 'sentinels', 'healthy': False}
+    assert wait_condition_met(params, moved)
+    assert not wait_condition_met(params, dict(moved, master={'name': 'n1'}))
+    # A new master that only the nodes (not a Sentinel majority) report does not count.
+    assert not wait_condition_met(params, dict(moved, source='nodes'))
+    assert not wait_condition_met(params, dict(moved, master=None))
+    assert wait_condition_met({'wait_for': 'healthy'}, {'healthy': True})
+    assert not wait_condition_met({'wait_for': 'healthy'}, {'healthy': False})
+    assert wait_condition_met({'wait_for': 'none'}, {'healthy': False})
