@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""invalid_inventory: every rule of the first play of playbooks/site.yml.
+
+Each case writes a small inventory whose hosts are all this machine
+(``ansible_connection: local``; their ``redis_address`` values are in
+192.0.2.0/24 and never contacted), runs the whole site playbook and asserts
+the exact message, that the run stopped in the first play and that no host
+changed. Runs use ``--check`` as a safety net: should a case ever pass the
+checks, the deploy plays would still not touch this machine. The checks
+themselves (assert, debug, set_fact) behave the same in check mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SITE = REPO / 'playbooks' / 'site.yml'
+FIRST_PLAY = 'Check the inventory before changing anything'
+JOBS = int(os.environ.get('HASTACK_IT_JOBS', os.cpu_count() or 2))
+PASSWORD = 'integration-only-0123456789'
+DROP = object()  # group var to leave out
+
+# The example layout: three hosts, each a data node and a Sentinel.
+ADDRESSES = {'a': '192.0.2.11', 'b': '192.0.2.12', 'c': '192.0.2.13', 'd': '192.0.2.14'}
+
+
+def case(expect, warn=(), masters=('a',), replicas=('b', 'c'), sentinels=('a', 'b', 'c'),
+         host_vars=None, group_vars=None):
+    return dict(expect=list(expect), warn=list(warn), masters=masters, replicas=replicas,
+                sentinels=sentinels, host_vars=host_vars or {}, group_vars=group_vars or {})
+
+
+BAD_MAXMEMORY = ("Host a: redis_server_maxmemory='lots' is not a Redis memory size. "
+                 "Use a number of bytes or a unit such as 512mb or 2gb (0 means no limit).")
+
+CASES = {
+    'no_bootstrap_master': case(
+        ["The group 'redis_master' must contain exactly one host (the bootstrap master); it has 0. "
+         "Put exactly one host in it and the other data nodes in 'redis_replicas'."],
+        masters=()),
+    'two_bootstrap_masters': case(
+        ["The group 'redis_master' must contain exactly one host (the bootstrap master); it has 2: a, b. "
+         "Put exactly one host in it and the other data nodes in 'redis_replicas'."],
+        masters=('a', 'b'), replicas=('c',)),
+    'master_also_replica': case(
+        ["Host a is in both 'redis_master' and 'redis_replicas'. Remove it from 'redis_replicas'."],
+        replicas=('a', 'b', 'c')),
+    'two_sentinels': case(
+        ["The group 'redis_sentinels' has 2 host(s); automatic failover needs at least 3 Sentinels "
+         "on distinct hosts. Add hosts to it."],
+        sentinels=('a', 'b')),
+    'quorum_below_majority': case(
+        ["redis_sentinel_quorum=1 is less than a majority of the 3 Sentinels in 'redis_sentinels'. "
+         "Set redis_sentinel_quorum to at least 2 (and at most 3)."],
+        group_vars={'redis_sentinel_quorum': 1}),
+    'quorum_above_count': case(
+        ["redis_sentinel_quorum=4 is more than the 3 Sentinels in 'redis_sentinels': the master could "
+         "never be declared down. Set redis_sentinel_quorum to 2 or add Sentinels."],
+        group_vars={'redis_sentinel_quorum': 4}),
+    'sentinels_share_an_address': case(
+        ["Sentinels a and d share the address 192.0.2.11; Sentinels on one host fail together and count "
+         "as one. Put each Sentinel of 'redis_sentinels' on its own host (its own redis_address or ansible_host)."],
+        sentinels=('a', 'b', 'd'), host_vars={'d': {'redis_address': ADDRESSES['a']}}),
+    'down_after_too_short': case(
+        ["redis_sentinel_down_after_milliseconds=500 is below 1000 ms: a busy master would be failed over "
+         "for a short stall. Set it to 1000 or more (the guide uses 5000)."],
+        group_vars={'redis_sentinel_down_after_milliseconds': 500}),
+    'failover_timeout_not_above_down_after': case(
+        ["redis_sentinel_failover_timeout=5000 must be greater than redis_sentinel_down_after_milliseconds=5000. "
+         "Raise redis_sentinel_failover_timeout (the guide uses 10000 with down-after 5000)."],
+        group_vars={'redis_sentinel_failover_timeout': 5000}),
+    'data_node_and_sentinel_same_port': case(
+        ["data node a (redis_port) and Sentinel a (redis_sentinel_port) both listen on 192.0.2.11:6379; "
+         "two services cannot share a port on one host. Give one of them another port "
+         "(set redis_port or redis_sentinel_port for that host)."],
+        host_vars={'a': {'redis_sentinel_port': 6379}}),
+    'maxmemory_does_not_parse': case(
+        [BAD_MAXMEMORY], group_vars={'redis_server_maxmemory': 'lots'}),
+    'password_missing': case(
+        ['redis_password is not set. There is no default: set it in group_vars/all, ansible-vault encrypted, '
+         'for example with `ansible-vault encrypt_string "$(openssl rand -base64 24)" --name redis_password`.'],
+        group_vars={'redis_password': DROP}),
+    'password_too_short': case(
+        ['redis_password is shorter than 16 characters (redis_password_min_length). '
+         'Set a longer one, for example from `openssl rand -base64 24`.'],
+        group_vars={'redis_password': 'short-secret'}),
+    'tls_cert_file_missing': case(
+        ['Host a: redis_tls_cert_file={tmp}/missing.crt is not a readable file on the controller. '
+         'Point it at an existing file that the user running Ansible can read.'],
+        group_vars={'redis_tls_enabled': True, 'redis_tls_ca_file': '{tmp}/ca.crt',
+                    'redis_tls_cert_file': '{tmp}/missing.crt', 'redis_tls_key_file': '{tmp}/tls.key'}),
+    'appendonly_off': case(
+        ['Host a: redis_server_appendonly is false. A data node without the AOF that restarts comes back '
+         'empty or with an old RDB snapshot, still master, and its replicas copy that dataset. '
+         'hastack.redis refuses this combination: set redis_server_appendonly to true.'],
+        group_vars={'redis_server_appendonly': False}),
+    # Warnings do not stop the run: each case also breaks a rule checked
+    # after the warning (maxmemory), so nothing past the first play runs.
+    'warn_even_number_of_sentinels': case(
+        [BAD_MAXMEMORY],
+        warn=["WARNING: the group 'redis_sentinels' has an even number of Sentinels (4): it tolerates no more "
+              "failed Sentinels than 3 would. Use an odd number (3 or 5)."],
+        sentinels=('a', 'b', 'c', 'd'),
+        group_vars={'redis_sentinel_quorum': 3, 'redis_server_maxmemory': 'lots'}),
+    'warn_replica_on_master_host': case(
+        [BAD_MAXMEMORY],
+        warn=['WARNING: replica b has the same address as the bootstrap master a (192.0.2.11): '
+              'one host failure takes both down. Put replicas on other hosts.'],
+        sentinels=('a', 'c', 'd'),
+        host_vars={'b': {'redis_address': ADDRESSES['a'], 'redis_port': 6380}},
+        group_vars={'redis_server_maxmemory': 'lots'}),
+}
+
+
+def write_inventory(spec, tmp):
+    hosts = sorted(set(spec['masters']) | set(spec['replicas']) | set(spec['sentinels']))
+    host_vars = {h: dict({'redis_address': ADDRESSES[h]}, **spec['host_vars'].get(h, {})) for h in hosts}
+    inventory = {'all': {
+        'hosts': host_vars,
+        'children': {
+            'redis': {'children': {
+                'redis_master': {'hosts': {h: None for h in spec['masters']}},
+                'redis_replicas': {'hosts': {h: None for h in spec['replicas']}},
+            }},
+            'redis_sentinels': {'hosts': {h: None for h in spec['sentinels']}},
+        },
+    }}
+    group_vars = {
+        'ansible_connection': 'local',
+        'ansible_python_interpreter': sys.executable,
+        'redis_password': PASSWORD,
+    }
+    for key, value in spec['group_vars'].items():
+        if value is DROP:
+            group_vars.pop(key, None)
+        else:
+            group_vars[key] = value.format(tmp=tmp) if isinstance(value, str) else value
+    inv = tmp / 'inventory'
+    (inv / 'group_vars').mkdir(parents=True)
+    (inv / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
+    (inv / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(group_vars, sort_keys=False))
+    for name in ('ca.crt', 'tls.key'):
+        (tmp / name).write_text('placeholder\n')
+    return inv, hosts
+
+
+def ansible_playbook(inventory, playbook):
+    env = dict(os.environ,
+               ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=str(REPO / '.collections'),
+               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+               ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+               ANSIBLE_RETRY_FILES_ENABLED='0')
+    cmd = [str(pathlib.Path(sys.executable).with_name('ansible-playbook')),
+           '-i', str(inventory), str(playbook), '--check']
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return proc
+
+
+def recap(stdout):
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', stdout, re.MULTILINE)}
+
+
+def shown(message, stdout):
+    """The message as the default callback prints it inside a JSON result."""
+    return json.dumps(message)[1:-1] in stdout
+
+
+def run_case(name, tmp):
+    spec = CASES[name]
+    inventory, hosts = write_inventory(spec, tmp)
+    return spec, hosts, str(tmp), ansible_playbook(inventory, SITE)
+
+
+@pytest.fixture(scope='module')
+def runs(request, tmp_path_factory):
+    """Start every selected case at once (JOBS at a time); each test waits for its own."""
+    selected = sorted({item.callspec.params['name'] for item in request.session.items
+                       if getattr(item, 'module', None) is request.module and hasattr(item, 'callspec')
+                       and 'name' in item.callspec.params})
+    pool = ThreadPoolExecutor(max_workers=max(1, JOBS))
+    futures = {name: pool.submit(run_case, name, tmp_path_factory.mktemp(name)) for name in selected}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_invalid_inventory(name, runs):
+    spec, hosts, tmp, proc = runs[name].result()
+    out = proc.stdout
+    context = '\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s' % (out[-4000:], proc.stderr[-2000:])
+    assert proc.returncode != 0, context
+    assert 'PLAY [%s]' % FIRST_PLAY in out, context
+    assert 'PLAY [Deploy the Redis data nodes]' not in out, context
+    for message in spec['expect'] + spec['warn']:
+        assert shown(message.format(tmp=tmp), out), 'missing: %s%s' % (message, context)
+    if not spec['warn']:
+        assert 'WARNING: ' not in out, context
+    changed = recap(out)
+    assert sorted(changed) == hosts, context
+    assert all(n == 0 for n in changed.values()), context
+
+
+def test_valid_inventory_passes_the_checks(tmp_path):
+    """The base inventory of every case passes the first play, unchanged and without warnings."""
+    first_play = yaml.safe_load(SITE.read_text())[0]
+    assert first_play['name'] == FIRST_PLAY
+    playbook = tmp_path / 'first_play.yml'
+    playbook.write_text(yaml.safe_dump([first_play], sort_keys=False))
+    inventory, hosts = write_inventory(case([]), tmp_path)
+    proc = ansible_playbook(inventory, playbook)
+    context = '\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s' % (proc.stdout[-4000:], proc.stderr[-2000:])
+    assert proc.returncode == 0, context
+    assert 'WARNING: ' not in proc.stdout, context
+    changed = recap(proc.stdout)
+    assert sorted(changed) == hosts, context
+    assert all(n == 0 for n in changed.values()), context
