@@ -51,7 +51,8 @@ lint: venv
 	$(BIN)/python scripts/check_argument_specs.py
 
 unit: venv
-	$(BIN)/pytest -q tests/unit
+	@scripts/test-deps.sh
+	$(BIN)/pytest -q tests/unit tests/integration
 
 build: venv
 	mkdir -p .cache/build

@@ -248,3 +248,43 @@ def test_replication_sentinel_topology_live(start_server, run_module):
     assert isinstance(result['probe']['r'], float)
     assert password not in result['_raw']
     assert result['changed'] is False
+
+
+def test_acl_reconcile_live(server):
+    from ansible_collections.hastack.redis.plugins.modules import redis_acl
+
+    users = [
+        {'name': 'app', 'enabled': True, 'passwords': ['app-pw-1'], 'rules': '~* &* +@all -@admin -@dangerous -acl'},
+        {'name': 'monitor', 'enabled': True, 'passwords': ['mon-pw-1'], 'rules': '-@all +ping +info +client|list'},
+    ]
+    with server.client() as c:
+        changed, report = redis_acl.reconcile(c, users, 'config_rewrite', check_mode=False)
+        assert changed == ['app', 'monitor']
+        assert report['app']['passwords'] == 1 and report['app']['enabled']
+        # Same definition, written differently: Redis normalises it, nothing changes.
+        again = [dict(users[0], rules='~*   &*  +@all -@admin -@dangerous -acl'), users[1]]
+        assert redis_acl.reconcile(c, again, 'config_rewrite', check_mode=False)[0] == []
+        # No scratch user is left behind.
+        assert sorted(c.execute('ACL', 'USERS')) == ['app', 'default', 'monitor']
+        # Rotation: the user accepts both passwords, then only the new one.
+        both = [dict(users[0], passwords=['app-pw-1', 'app-pw-2'])]
+        assert redis_acl.reconcile(c, both, 'config_rewrite', check_mode=False)[0] == ['app']
+    for pw in ('app-pw-1', 'app-pw-2'):
+        with RedisClient('127.0.0.1', server.port, username='app', password=pw, timeout=2) as app:
+            assert app.execute('SET', 'k', 'v') == 'OK'
+            with pytest.raises(RedisError):
+                app.execute('CONFIG', 'GET', 'maxmemory')
+            with pytest.raises(RedisError):
+                app.execute('FLUSHALL')
+    with server.client() as c:
+        assert redis_acl.reconcile(c, [dict(users[0], passwords=['app-pw-2'])], 'config_rewrite', False)[0] == ['app']
+    with pytest.raises(RedisAuthError):
+        RedisClient('127.0.0.1', server.port, username='app', password='app-pw-1', timeout=2).execute('PING')
+    with RedisClient('127.0.0.1', server.port, username='monitor', password='mon-pw-1', timeout=2) as mon:
+        assert mon.execute('PING') == 'PONG'
+        with pytest.raises(RedisError):
+            mon.execute('GET', 'k')
+    # Persisted by CONFIG REWRITE, by hash only.
+    conf = open(server.conf).read()
+    assert 'user app on' in conf and 'app-pw-2' not in conf
+    assert '#' + redis_acl.password_hash('app-pw-2') in conf
