@@ -12,7 +12,7 @@ short_description: Reconcile ACL users on a Redis server or Sentinel
 description:
   - Makes each listed ACL user match its definition (enabled or not, passwords, command, key and channel
     rules) and persists the result.
-  - Rules are compared the way Redis itself normalises them: the desired rules are applied to a temporary
+  - Rules are compared the way Redis itself normalises them. The desired rules are applied to a temporary
     user, read back with C(ACL GETUSER) and compared with the real user, then the temporary user is deleted.
     A user that already matches is left alone.
   - Passwords are compared by their SHA-256 hashes and set by hash (C(#<sha256>)), so no clear-text password

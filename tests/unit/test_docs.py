@@ -7,14 +7,16 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import pytest
 import yaml
 
 from ansible_collections.hastack.redis.plugins.doc_fragments.redis import ModuleDocFragment
 
-MODULES = ['redis_command', 'redis_info', 'redis_config', 'redis_replication', 'redis_sentinel_monitor',
-           'redis_topology']
+REPO_ROOT_FOR_DOCS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+MODULES = sorted(os.path.splitext(f)[0] for f in os.listdir(os.path.join(REPO_ROOT_FOR_DOCS, 'plugins', 'modules'))
+                 if f.endswith('.py') and not f.startswith('_'))
 
 
 class _Captured(Exception):
