@@ -101,6 +101,15 @@ CASES = {
         ['redis_password is shorter than 16 characters (redis_password_min_length). '
          'Set a longer one, for example from `openssl rand -base64 24`.'],
         group_vars={'redis_password': 'short-secret'}),
+    'app_password_missing': case(
+        ['redis_app_password is missing, shorter than 16 characters or contains whitespace. There is no default: '
+         'set it in group_vars/all, ansible-vault encrypted, for example with '
+         '`ansible-vault encrypt_string "$(openssl rand -base64 24)" --name redis_app_password`.'],
+        group_vars={'redis_app_password': DROP}),
+    'passwords_shared': case(
+        ['redis_password, redis_replication_password, redis_sentinel_auth_password, redis_app_password and '
+         'redis_monitor_password must all differ: a shared password lets one user act as another.'],
+        group_vars={'redis_monitor_password': PASSWORD}),
     'tls_cert_file_missing': case(
         ['Host a: redis_tls_cert_file={tmp}/missing.crt is not a readable file on the controller. '
          'Point it at an existing file that the user running Ansible can read.'],
@@ -146,6 +155,10 @@ def write_inventory(spec, tmp):
         'ansible_connection': 'local',
         'ansible_python_interpreter': sys.executable,
         'redis_password': PASSWORD,
+        'redis_replication_password': PASSWORD + '-replication',
+        'redis_sentinel_auth_password': PASSWORD + '-sentinel',
+        'redis_app_password': PASSWORD + '-app',
+        'redis_monitor_password': PASSWORD + '-monitor',
     }
     for key, value in spec['group_vars'].items():
         if value is DROP:

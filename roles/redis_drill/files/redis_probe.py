@@ -210,12 +210,14 @@ def _make_sentinel(addrs: Sequence[tuple[str, int]], timeout: float,
     return Sentinel(list(addrs), sentinel_kwargs=sentinel_kwargs)
 
 
-def _master_client(sentinel: Any, master_name: str, timeout: float, password: str | None) -> Any:
+def _master_client(sentinel: Any, master_name: str, timeout: float, password: str | None,
+                   username: str | None = None) -> Any:
     """Return a Sentinel-managed master client (``master_for``) with retries off."""
     return sentinel.master_for(
         master_name,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
+        username=username,
         password=password,
         retry=_no_retry(),
         health_check_interval=0,
@@ -232,7 +234,7 @@ def _check_master(sentinel: Any, args: argparse.Namespace, password: str | None,
         raise ProbeError(
             f'cannot discover master {args.master_name!r} through Sentinel at '
             f'{_addr_list(args.sentinel)}: {scrub(exc)}') from None
-    client = redis.Redis(host=host, port=int(port), password=password, socket_timeout=timeout,
+    client = redis.Redis(host=host, port=int(port), username=args.username, password=password, socket_timeout=timeout,
                          socket_connect_timeout=timeout, retry=_no_retry())
     try:
         client.ping()
@@ -254,17 +256,19 @@ class Writer:
     """Send one write attempt at a time through a Sentinel-managed master client."""
 
     def __init__(self, sentinel: Any, master_name: str, password: str | None,
-                 socket_timeout: float, wait_timeout_ms: int, scrub: Scrubber) -> None:
+                 socket_timeout: float, wait_timeout_ms: int, scrub: Scrubber,
+                 username: str | None = None) -> None:
         self.sentinel = sentinel
         self.master_name = master_name
         self.password = password
+        self.username = username
         self.socket_timeout = socket_timeout
         self.wait_timeout_ms = wait_timeout_ms
         self.scrub = scrub
         self.client = self._new_client()
 
     def _new_client(self) -> Any:
-        return _master_client(self.sentinel, self.master_name, self.socket_timeout, self.password)
+        return _master_client(self.sentinel, self.master_name, self.socket_timeout, self.password, self.username)
 
     def renew(self) -> None:
         """Drop the client and its pool; the next attempt asks Sentinel afresh."""
@@ -355,7 +359,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     writer = Writer(sentinel, args.master_name, password, args.socket_timeout,
-                    args.wait_timeout_ms, scrub)
+                    args.wait_timeout_ms, scrub, username=args.username)
     records: list[dict[str, Any]] = []
     started = time.time()
     interval = 1.0 / args.rate
@@ -512,7 +516,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     sentinel = _make_sentinel(args.sentinel, args.socket_timeout, sentinel_password)
     host, port = _check_master(sentinel, args, password, scrub, args.socket_timeout)
-    client = _master_client(sentinel, args.master_name, args.socket_timeout, password)
+    client = _master_client(sentinel, args.master_name, args.socket_timeout, password, args.username)
     prefix = run['key_prefix']
     seqs = sorted(r['seq'] for r in probe_stats.acknowledged(run['records']))
     try:
@@ -613,6 +617,7 @@ def _add_connection_args(parser: argparse.ArgumentParser, socket_timeout: float)
     parser.add_argument('--sentinel', action='append', required=True, type=_host_port,
                         metavar='HOST:PORT', help='a Sentinel to ask for the master (repeatable)')
     parser.add_argument('--master-name', default='mymaster', help='monitored master name')
+    parser.add_argument('--username', default=None, help='ACL user for the data nodes (default: none)')
     parser.add_argument('--password-env', metavar='VAR', default=None,
                         help=f'environment variable holding the data-node password '
                              f'(default {DEFAULT_PASSWORD_ENV}, none if unset)')
