@@ -31,6 +31,11 @@ options:
       - The password is only written to the network connection; it never appears in a command line,
         a returned value or an error message.
     type: str
+  login_password_previous:
+    description:
+      - Password tried when the server refuses O(login_password) with C(WRONGPASS), while a password
+        rotation is in progress.
+    type: str
   connect_timeout:
     description:
       - Timeout in seconds for connecting and for every reply.

@@ -168,11 +168,13 @@ class RedisClient(object):
     """
 
     def __init__(self, host='127.0.0.1', port=6379, username=None, password=None, timeout=3.0,
-                 tls=False, ca_file=None, cert_file=None, key_file=None):
+                 tls=False, ca_file=None, cert_file=None, key_file=None, previous_password=None):
         self.host = host
         self.port = int(port)
         self.username = username
         self._password = password
+        # tried when the server refuses ``password`` (a rotation in progress)
+        self._previous_password = previous_password
         self.timeout = float(timeout) if timeout is not None else None
         self.tls = tls
         self.ca_file = ca_file
@@ -237,6 +239,12 @@ class RedisClient(object):
             try:
                 self._roundtrip(args)
             except RedisError as exc:
+                if self._previous_password and exc.message.startswith('WRONGPASS'):
+                    try:
+                        self._roundtrip(args[:-1] + [self._previous_password])
+                        return
+                    except RedisError:
+                        pass
                 self.close()
                 # the server message (e.g. WRONGPASS ...) never echoes the password
                 raise RedisAuthError('authentication failed on %s: %s' % (self.address, exc.message))
@@ -535,6 +543,7 @@ def redis_connection_argument_spec(default_port=6379):
         login_port=dict(type='int', default=default_port),
         login_user=dict(type='str'),
         login_password=dict(type='str', no_log=True),
+        login_password_previous=dict(type='str', no_log=True),
         connect_timeout=dict(type='float', default=3.0),
         tls=dict(type='bool', default=False),
         tls_ca_file=dict(type='path'),
@@ -550,9 +559,11 @@ def client_from_module(module, host=None, port=None, username=None, password=Non
     override login_user/login_password (used for Sentinel credentials).
     """
     p = module.params
+    previous = None
     if use_login_credentials:
         username = username if username is not None else p.get('login_user')
         password = password if password is not None else p.get('login_password')
+        previous = p.get('login_password_previous')
     return RedisClient(
         host=host if host is not None else p.get('login_host'),
         port=port if port is not None else p.get('login_port'),
@@ -563,4 +574,5 @@ def client_from_module(module, host=None, port=None, username=None, password=Non
         ca_file=p.get('tls_ca_file'),
         cert_file=p.get('tls_cert_file'),
         key_file=p.get('tls_key_file'),
+        previous_password=previous,
     )

@@ -62,6 +62,12 @@ options:
           - Selectors (parenthesised rule groups) are not supported.
         type: str
         default: ''
+  keep_existing:
+    description:
+      - Keep the passwords each user already has, next to the ones given (the first step of a rotation,
+        so that clients still using the old password keep working). A later run with V(false) retires them.
+    type: bool
+    default: false
   persist:
     description:
       - How a change is made durable. V(config_rewrite) runs C(CONFIG REWRITE) (a data node without an
@@ -177,13 +183,15 @@ def public_view(view):
     return out
 
 
-def reconcile(client, users, persist, check_mode, scratch=None):
+def reconcile(client, users, persist, check_mode, scratch=None, keep_existing=False):
     scratch = scratch or ('hastack-acl-probe-%s' % os.getpid())
     changed, report = [], {}
     for user in users:
         hashes = sorted(set(password_hash(p) for p in user['passwords'] or []))
         rules = user['rules'] or ''
         current = get_user(client, user['name'])
+        if keep_existing and current is not None:
+            hashes = sorted(set(hashes) | set(current['passwords']))
         diff = differences(current, user['enabled'], hashes, normalised_rules(client, rules, scratch))
         if diff:
             changed.append(user['name'])
@@ -203,7 +211,8 @@ def run_module(module):
         secrets.extend(user['passwords'] or [])
     client = client_from_module(module)
     try:
-        changed, report = reconcile(client, users, module.params['persist'], module.check_mode)
+        changed, report = reconcile(client, users, module.params['persist'], module.check_mode,
+                                    keep_existing=module.params['keep_existing'])
     except RedisError as exc:
         module.fail_json(msg='ACL reconciliation failed on %s: %s' % (client.address, scrub_secrets(exc.message, secrets)))
     except RedisConnectionError as exc:
@@ -222,6 +231,7 @@ def main():
             passwords=dict(type='list', elements='str', default=[], no_log=True),
             rules=dict(type='str', default=''),
         )),
+        keep_existing=dict(type='bool', default=False),
         persist=dict(type='str', default='config_rewrite', choices=list(PERSIST) + ['none']),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -288,3 +288,26 @@ def test_acl_reconcile_live(server):
     conf = open(server.conf).read()
     assert 'user app on' in conf and 'app-pw-2' not in conf
     assert '#' + redis_acl.password_hash('app-pw-2') in conf
+
+
+def test_acl_rotation_keeps_existing_then_retires(server):
+    from ansible_collections.hastack.redis.plugins.modules import redis_acl
+
+    admin = [{'name': 'admin', 'enabled': True, 'passwords': ['admin-old-1'], 'rules': '~* &* +@all'}]
+    with server.client() as c:
+        redis_acl.reconcile(c, admin, 'none', check_mode=False)
+    # Step 1: the new password is added next to the old one.
+    rotated = [dict(admin[0], passwords=['admin-new-2'])]
+    with RedisClient('127.0.0.1', server.port, username='admin', password='admin-new-2', timeout=2,
+                     previous_password='admin-old-1') as c:
+        assert c.execute('PING') == 'PONG'  # logged in with the previous password
+        assert redis_acl.reconcile(c, rotated, 'none', check_mode=False, keep_existing=True)[0] == ['admin']
+        assert redis_acl.reconcile(c, rotated, 'none', check_mode=False, keep_existing=True)[0] == []
+    for pw in ('admin-old-1', 'admin-new-2'):
+        with RedisClient('127.0.0.1', server.port, username='admin', password=pw, timeout=2) as c:
+            assert c.execute('PING') == 'PONG'
+    # Step 2: the old password is retired.
+    with RedisClient('127.0.0.1', server.port, username='admin', password='admin-new-2', timeout=2) as c:
+        assert redis_acl.reconcile(c, rotated, 'none', check_mode=False)[0] == ['admin']
+    with pytest.raises(RedisAuthError):
+        RedisClient('127.0.0.1', server.port, username='admin', password='admin-old-1', timeout=2).execute('PING')
