@@ -207,7 +207,13 @@ def _make_sentinel(addrs: Sequence[tuple[str, int]], timeout: float,
     }
     if sentinel_password:
         sentinel_kwargs['password'] = sentinel_password
+    sentinel_kwargs.update(TLS)
     return Sentinel(list(addrs), sentinel_kwargs=sentinel_kwargs)
+
+
+# TLS options for every connection (set from --tls-ca): redis-py's ssl=True,
+# checking the server certificate against that CA.
+TLS: dict[str, Any] = {}
 
 
 def _master_client(sentinel: Any, master_name: str, timeout: float, password: str | None,
@@ -220,6 +226,7 @@ def _master_client(sentinel: Any, master_name: str, timeout: float, password: st
         username=username,
         password=password,
         retry=_no_retry(),
+        **TLS,
         health_check_interval=0,
     )
 
@@ -235,7 +242,7 @@ def _check_master(sentinel: Any, args: argparse.Namespace, password: str | None,
             f'cannot discover master {args.master_name!r} through Sentinel at '
             f'{_addr_list(args.sentinel)}: {scrub(exc)}') from None
     client = redis.Redis(host=host, port=int(port), username=args.username, password=password, socket_timeout=timeout,
-                         socket_connect_timeout=timeout, retry=_no_retry())
+                         socket_connect_timeout=timeout, retry=_no_retry(), **TLS)
     try:
         client.ping()
     except redis.AuthenticationError as exc:
@@ -618,6 +625,8 @@ def _add_connection_args(parser: argparse.ArgumentParser, socket_timeout: float)
                         metavar='HOST:PORT', help='a Sentinel to ask for the master (repeatable)')
     parser.add_argument('--master-name', default='mymaster', help='monitored master name')
     parser.add_argument('--username', default=None, help='ACL user for the data nodes (default: none)')
+    parser.add_argument('--tls-ca', metavar='PATH', default=None,
+                        help='connect with TLS, checking the servers against this CA certificate')
     parser.add_argument('--password-env', metavar='VAR', default=None,
                         help=f'environment variable holding the data-node password '
                              f'(default {DEFAULT_PASSWORD_ENV}, none if unset)')
@@ -681,6 +690,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    TLS.clear()
+    if getattr(args, 'tls_ca', None):
+        TLS.update(ssl=True, ssl_ca_certs=args.tls_ca)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
