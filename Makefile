@@ -58,7 +58,7 @@ build: venv
 	mkdir -p .cache/build
 	ansible-galaxy collection build --force --output-path .cache/build
 
-MOLECULE_SCENARIOS ?= default failover
+MOLECULE_SCENARIOS ?= default failover tls
 molecule: venv image
 	@set -e; for s in $(MOLECULE_SCENARIOS); do \
 	  echo "== molecule test -s $$s"; start=$$(date +%s); \
