@@ -128,14 +128,11 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     redis_connection_argument_spec,
     scrub_secrets,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.topology import _key
 
 
 class SwitchoverError(Exception):
     pass
-
-
-def _key(host, port):
-    return (str(host).lower(), int(port))
 
 
 def replicas_caught_up(info):
