@@ -552,14 +552,15 @@ def redis_connection_argument_spec(default_port=6379):
     )
 
 
-def client_from_module(module, host=None, port=None, username=None, password=None, use_login_credentials=True):
+def client_from_module(module, host=None, port=None, username=None, password=None, use_login_credentials=True,
+                       previous_password=None):
     """Build a RedisClient from the shared connection options of ``module``.
 
     ``host``/``port`` override login_host/login_port. ``username``/``password``
     override login_user/login_password (used for Sentinel credentials).
     """
     p = module.params
-    previous = None
+    previous = previous_password
     if use_login_credentials:
         username = username if username is not None else p.get('login_user')
         password = password if password is not None else p.get('login_password')
@@ -576,3 +577,15 @@ def client_from_module(module, host=None, port=None, username=None, password=Non
         key_file=p.get('tls_key_file'),
         previous_password=previous,
     )
+
+
+def sentinel_credentials(params):
+    """(user, password, previous password) for the Sentinels of a module with sentinel_* options.
+
+    Without ``sentinel_password`` the Sentinels get the login credentials (the
+    admin user exists on the data nodes and on the Sentinels); an empty
+    ``sentinel_password`` means no AUTH.
+    """
+    if params.get('sentinel_password') is None:
+        return params.get('login_user'), params.get('login_password'), params.get('login_password_previous')
+    return params.get('sentinel_user'), params.get('sentinel_password') or None, None

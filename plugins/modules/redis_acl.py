@@ -60,6 +60,8 @@ options:
         description:
           - ACL rules applied after C(reset), space-separated, for example C(~* &* +@all -@dangerous).
           - Selectors (parenthesised rule groups) are not supported.
+          - C(nopass) lets the user in without a password (on the C(default) user, clients that send no
+            C(AUTH)); it is compared like the other rules.
         type: str
         default: ''
   keep_existing:
@@ -141,6 +143,7 @@ def get_user(client, name):
     flags = view.get('flags') or []
     return {
         'enabled': 'on' in flags,
+        'nopass': 'nopass' in flags,
         'passwords': sorted(view.get('passwords') or []),
         'commands': view.get('commands', ''),
         'keys': view.get('keys', ''),
@@ -155,7 +158,7 @@ def normalised_rules(client, rules, scratch):
         view = get_user(client, scratch)
     finally:
         client.execute('ACL', 'DELUSER', scratch)
-    return dict((k, view[k]) for k in COMPARED)
+    return dict((k, view[k]) for k in COMPARED + ('nopass',))
 
 
 def differences(current, enabled, hashes, normalised):
@@ -167,6 +170,8 @@ def differences(current, enabled, hashes, normalised):
         diff.append('enabled')
     if current['passwords'] != sorted(hashes):
         diff.append('passwords')
+    if current.get('nopass', False) != normalised.get('nopass', False):
+        diff.append('nopass')
     diff.extend(k for k in COMPARED if current[k] != normalised[k])
     return diff
 

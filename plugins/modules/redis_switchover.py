@@ -66,10 +66,14 @@ options:
     type: str
     default: mymaster
   sentinel_user:
-    description: ACL user for the Sentinels.
+    description:
+      - ACL user for the Sentinels, used with O(sentinel_password).
     type: str
   sentinel_password:
-    description: Password for the Sentinels.
+    description:
+      - Password for the Sentinels.
+      - When omitted, the Sentinels get the login credentials (O(login_user), O(login_password) and
+        O(login_password_previous)); an empty string connects to them without C(AUTH).
     type: str
   pause_ms:
     description: Longest time writes stay paused; they resume earlier, as soon as the old master is a replica.
@@ -124,6 +128,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisConnectionError,
     RedisError,
     client_from_module,
+    sentinel_credentials,
     parse_info,
     redis_connection_argument_spec,
     scrub_secrets,
@@ -202,10 +207,11 @@ def switchover(master, sentinels, master_name, pause_ms, timeout, clock=time.tim
 
 def run_module(module):
     p = module.params
-    secrets = [p.get('login_password'), p.get('sentinel_password')]
+    secrets = [p.get('login_password'), p.get('login_password_previous'), p.get('sentinel_password')]
     master = client_from_module(module, host=p['master_host'], port=p['master_port'])
-    sentinels = [client_from_module(module, host=s['host'], port=s['port'], username=p['sentinel_user'],
-                                    password=p['sentinel_password'], use_login_credentials=False)
+    user, password, previous = sentinel_credentials(p)
+    sentinels = [client_from_module(module, host=s['host'], port=s['port'], username=user, password=password,
+                                    use_login_credentials=False, previous_password=previous)
                  for s in p['sentinels']]
     try:
         if module.check_mode:

@@ -103,10 +103,14 @@ options:
     type: str
     default: mymaster
   sentinel_user:
-    description: ACL user for the Sentinels.
+    description:
+      - ACL user for the Sentinels, used with O(sentinel_password).
     type: str
   sentinel_password:
-    description: Password for the Sentinels.
+    description:
+      - Password for the Sentinels.
+      - When omitted, the Sentinels get the login credentials (O(login_user), O(login_password) and
+        O(login_password_previous)); an empty string connects to them without C(AUTH).
     type: str
   fail_on_ambiguous:
     description:
@@ -251,6 +255,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisConnectionError,
     RedisError,
     client_from_module,
+    sentinel_credentials,
     pairs_to_dict,
     parse_info,
     parse_role,
@@ -516,8 +521,9 @@ def run_module(module):
 
     def make_client(kind, host, port):
         if kind == 'sentinel':
-            return client_from_module(module, host=host, port=port, username=p['sentinel_user'],
-                                      password=p['sentinel_password'], use_login_credentials=False)
+            user, password, previous = sentinel_credentials(p)
+            return client_from_module(module, host=host, port=port, username=user, password=password,
+                                      use_login_credentials=False, previous_password=previous)
         return client_from_module(module, host=host, port=port)
 
     started = time.time()

@@ -107,9 +107,15 @@ CASES = {
          '`ansible-vault encrypt_string "$(openssl rand -base64 24)" --name redis_app_password`.'],
         group_vars={'redis_app_password': DROP}),
     'passwords_shared': case(
-        ['redis_password, redis_replication_password, redis_sentinel_auth_password, redis_app_password and '
-         'redis_monitor_password must all differ: a shared password lets one user act as another.'],
+        ['redis_password, redis_replication_password, redis_sentinel_auth_password, redis_app_password, '
+         'redis_monitor_password and redis_sentinel_peer_password must all differ: a shared password lets one '
+         'user act as another.'],
         group_vars={'redis_monitor_password': PASSWORD}),
+    'sentinel_peer_password_short': case(
+        ['redis_sentinel_peer_password is missing, shorter than 16 characters or contains whitespace. There is no '
+         'default: set it in group_vars/all, ansible-vault encrypted, for example with '
+         '`ansible-vault encrypt_string "$(openssl rand -base64 24)" --name redis_sentinel_peer_password`.'],
+        group_vars={'redis_sentinel_peer_password': 'peer-short'}),
     'tls_cert_file_missing': case(
         ['Host a: redis_tls_cert_file={tmp}/missing.crt is not a readable file on the controller. '
          'Point it at an existing file that the user running Ansible can read.'],
@@ -159,6 +165,7 @@ def write_inventory(spec, tmp):
         'redis_sentinel_auth_password': PASSWORD + '-sentinel',
         'redis_app_password': PASSWORD + '-app',
         'redis_monitor_password': PASSWORD + '-monitor',
+        'redis_sentinel_peer_password': PASSWORD + '-peer',
     }
     for key, value in spec['group_vars'].items():
         if value is DROP:

@@ -237,6 +237,7 @@ def test_replication_sentinel_topology_live(start_server, run_module):
 
     result = run_module(redis_topology.main, {
         'login_password': password,
+        'sentinel_password': '',  # this Sentinel has no users: no AUTH
         'nodes': [{'name': 'm', 'host': '127.0.0.1', 'port': master.port},
                   {'name': 'r', 'host': '127.0.0.1', 'port': replica.port}],
         'sentinels': [{'name': 's', 'host': '127.0.0.1', 'port': sentinel.port}],

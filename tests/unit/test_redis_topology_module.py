@@ -116,11 +116,12 @@ def cluster(monkeypatch):
 
     def install(factories):
         def client_from_module(module, host=None, port=None, username=None, password=None,
-                               use_login_credentials=True):
+                               use_login_credentials=True, previous_password=None):
             kind = 'node' if use_login_credentials else 'sentinel'
             state['made'].append({'kind': kind, 'host': host, 'port': port, 'username': username,
                                   'password': password if not use_login_credentials else
-                                  module.params['login_password']})
+                                  module.params['login_password'],
+                                  'previous': previous_password})
             factory = factories.get((kind, host))
             return factory() if factory else DeadClient(host, port)
 
@@ -157,6 +158,26 @@ def test_healthy_cluster(cluster, run_module):
         if made['kind'] == 'sentinel':
             assert made['port'] == 26379
     assert NODE_PW not in result['_raw'] and SENTINEL_PW not in result['_raw']
+
+
+def test_sentinels_get_the_login_credentials_by_default(cluster, run_module):
+    state = cluster(healthy())
+    result = run_module(mod.main, {'nodes': NODES, 'sentinels': SENTINELS, 'bootstrap_master': 'n1',
+                                   'login_user': 'admin', 'login_password': NODE_PW,
+                                   'login_password_previous': 'Old-Admin-Pw-0001'})
+    assert result['_rc'] == 0, result.get('msg')
+    sentinels = [m for m in state['made'] if m['kind'] == 'sentinel']
+    assert sentinels and all(m['username'] == 'admin' and m['password'] == NODE_PW
+                             and m['previous'] == 'Old-Admin-Pw-0001' for m in sentinels)
+    assert 'Old-Admin-Pw-0001' not in result['_raw']
+
+
+def test_empty_sentinel_password_means_no_auth(cluster, run_module):
+    state = cluster(healthy())
+    result = run(run_module, login_user='admin', sentinel_password='')
+    assert result['_rc'] == 0, result.get('msg')
+    sentinels = [m for m in state['made'] if m['kind'] == 'sentinel']
+    assert sentinels and all(m['password'] is None and m['previous'] is None for m in sentinels)
 
 
 def test_unreachable_and_no_such_master_sentinels(cluster, run_module):
