@@ -195,14 +195,18 @@ def decide_master(nodes, sentinels, bootstrap):
     return _result(master, source, ambiguous, '%s%s.' % (prefix, reason))
 
 
-def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_ms=1000.0):
+def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_ms=1000.0, peer_user=None):
     """List what keeps a site from being healthy, one sentence each (empty list: healthy).
 
     Healthy means: one master, which every Sentinel names and for which every
     Sentinel's SENTINEL CKQUORUM is OK; every other node replicates from it with
     the link up and a lag of at most ``max_lag`` seconds as the master reports
     it; and, when ``probe`` is given, a key written on the master became
-    readable on every replica within ``max_probe_ms``.
+    readable on every replica within ``max_probe_ms``. With ``peer_user``,
+    every link another Sentinel opened to a Sentinel (``sentinel-<id>-cmd`` in
+    CLIENT LIST, in ``peer_links``) must be logged in as that user: a Sentinel
+    whose sentinel-pass is refused carries on as the default user, and its
+    failover votes are then refused.
     """
     problems = []
     if master is None:
@@ -222,6 +226,15 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
             problems.append('Sentinel %s says the master is %s, not %s (%s)' % (name, seen, master['name'], want))
         if not s.get('ckquorum_ok'):
             problems.append('Sentinel %s: SENTINEL CKQUORUM failed: %s' % (name, s.get('ckquorum_message')))
+        if peer_user is not None:
+            if s.get('peer_links') is None:
+                problems.append('Sentinel %s: cannot list the links of the other Sentinels: %s' % (
+                    name, s.get('peer_links_error')))
+            for link, user in sorted((s.get('peer_links') or {}).items()):
+                if user != peer_user:
+                    problems.append('Sentinel %s: the link from %s is logged in as %s, not %s, so that Sentinel cannot '
+                                    'vote; check its sentinel-user/sentinel-pass (redis_sentinel_peer_password)' % (
+                                        name, link, user, peer_user))
     expected = len(nodes) - 1
     connected = nodes[master['name']].get('connected_slaves') or 0
     if connected != expected:

@@ -112,6 +112,14 @@ options:
       - When omitted, the Sentinels get the login credentials (O(login_user), O(login_password) and
         O(login_password_previous)); an empty string connects to them without C(AUTH).
     type: str
+  sentinel_peer_user:
+    description:
+      - ACL user with which the Sentinels log in to each other (their C(sentinel-user)).
+      - When set, C(CLIENT LIST) on each Sentinel shows which user the links from the other Sentinels
+        (C(sentinel-<id>-cmd)) are logged in as. A link logged in as anyone else is a problem, because
+        that Sentinel's C(sentinel-pass) was refused, it carries on as the C(default) user and its failover
+        votes are refused.
+    type: str
   fail_on_ambiguous:
     description:
       - Fail when the master cannot be decided safely. When V(false), RV(ambiguous=true) and RV(master=null)
@@ -211,7 +219,8 @@ nodes:
 sentinels:
   description:
     - Sentinel name to its view. Keys C(host), C(port), C(reachable), C(master_addr), C(flags), C(num_slaves),
-      C(num_other_sentinels), C(config_epoch), C(quorum), C(ckquorum_ok), C(ckquorum_message), C(error).
+      C(num_other_sentinels), C(config_epoch), C(quorum), C(ckquorum_ok), C(ckquorum_message), C(error),
+      C(peer_links) (link name to ACL user, with O(sentinel_peer_user)) and C(peer_links_error).
   returned: always
   type: dict
 probe:
@@ -239,8 +248,9 @@ problems:
   description:
     - What keeps the site from being healthy, one sentence each; empty when healthy.
     - Healthy means one master, named by every Sentinel, with SENTINEL CKQUORUM OK on each; every other node
-      replicating from it with the link up and lag at most O(max_lag); and, when O(probe) ran, the probe key
-      readable on every replica within O(max_probe_ms).
+      replicating from it with the link up and lag at most O(max_lag); when O(probe) ran, the probe key
+      readable on every replica within O(max_probe_ms); and, with O(sentinel_peer_user), every link between
+      Sentinels logged in as that user.
   returned: always
   type: list
   elements: str
@@ -314,11 +324,22 @@ def node_view(client, host, port):
     return view, replicas
 
 
-def sentinel_view(client, host, port, master_name):
+def parse_peer_links(client_list):
+    """{link name: ACL user} of the links other Sentinels opened (CLIENT LIST names sentinel-<id>-cmd)."""
+    links = {}
+    for line in (client_list or '').splitlines():
+        fields = dict(f.split('=', 1) for f in line.split() if '=' in f)
+        name = fields.get('name', '')
+        if name.startswith('sentinel-') and name.endswith('-cmd'):
+            links[name[:-len('-cmd')]] = fields.get('user')
+    return links
+
+
+def sentinel_view(client, host, port, master_name, peer_links=False):
     view = {
         'host': host, 'port': port, 'reachable': False, 'master_addr': None, 'flags': None, 'num_slaves': None,
         'num_other_sentinels': None, 'config_epoch': None, 'quorum': None, 'ckquorum_ok': False,
-        'ckquorum_message': None, 'error': None,
+        'ckquorum_message': None, 'error': None, 'peer_links': None, 'peer_links_error': None,
     }
     try:
         try:
@@ -346,6 +367,11 @@ def sentinel_view(client, host, port, master_name):
             view['ckquorum_ok'] = True
         except RedisError as exc:
             view['ckquorum_message'] = exc.message
+        if peer_links:
+            try:
+                view['peer_links'] = parse_peer_links(client.execute('CLIENT', 'LIST', 'TYPE', 'normal'))
+            except RedisError as exc:
+                view['peer_links_error'] = exc.message
     except RedisConnectionError as exc:
         view['reachable'] = False
         view['master_addr'] = None
@@ -460,7 +486,7 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
     sentinels = {}
     for s in params['sentinels'] or []:
         sentinels[s['name']] = sentinel_view(make_client('sentinel', s['host'], s['port']), s['host'], s['port'],
-                                             params['master_name'])
+                                             params['master_name'], peer_links=bool(params.get('sentinel_peer_user')))
 
     decision = decide_master(nodes, sentinels, params['bootstrap_master'])
     master = None
@@ -500,7 +526,8 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
         probed = {}
     result['problems'] = health_problems(master, nodes, sentinels, probed,
                                          max_lag=params.get('max_lag', 1),
-                                         max_probe_ms=params.get('max_probe_ms', 1000.0))
+                                         max_probe_ms=params.get('max_probe_ms', 1000.0),
+                                         peer_user=params.get('sentinel_peer_user') or None)
     if result.get('probe_error'):
         result['problems'].append(result['probe_error'])
     result['healthy'] = not result['problems']
@@ -581,6 +608,7 @@ def main():
         master_name=dict(type='str', default='mymaster'),
         sentinel_user=dict(type='str'),
         sentinel_password=dict(type='str', no_log=True),
+        sentinel_peer_user=dict(type='str'),
         fail_on_ambiguous=dict(type='bool', default=True),
         probe=dict(type='bool', default=False),
         probe_timeout=dict(type='float', default=5.0),

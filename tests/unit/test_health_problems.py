@@ -104,3 +104,21 @@ def test_wait_conditions():
     assert wait_condition_met({'wait_for': 'healthy'}, {'healthy': True})
     assert not wait_condition_met({'wait_for': 'healthy'}, {'healthy': False})
     assert wait_condition_met({'wait_for': 'none'}, {'healthy': False})
+
+
+def test_sentinel_links_logged_in_as_another_user():
+    nodes, sentinels = healthy_site()
+    for s in sentinels.values():
+        s['peer_links'] = {'sentinel-1a2b3c4d': 'sentinel-peer', 'sentinel-5e6f7a8b': 'sentinel-peer'}
+    assert health_problems(M, nodes, sentinels, peer_user='sentinel-peer') == []
+    sentinels['s2']['peer_links']['sentinel-5e6f7a8b'] = 'default'
+    sentinels['s3']['peer_links'] = None
+    sentinels['s3']['peer_links_error'] = "NOPERM this user has no permissions to run the 'client|list' command"
+    assert health_problems(M, nodes, sentinels, peer_user='sentinel-peer') == [
+        'Sentinel s2: the link from sentinel-5e6f7a8b is logged in as default, not sentinel-peer, so that Sentinel '
+        'cannot vote; check its sentinel-user/sentinel-pass (redis_sentinel_peer_password)',
+        "Sentinel s3: cannot list the links of the other Sentinels: NOPERM this user has no permissions to run "
+        "the 'client|list' command",
+    ]
+    # without peer_user the links are not looked at
+    assert health_problems(M, nodes, sentinels) == []

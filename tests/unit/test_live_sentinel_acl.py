@@ -188,3 +188,28 @@ def test_peer_password_rotation_then_failover(site):
         view = pairs_to_dict(c.execute('SENTINEL', 'MASTER', 'mymaster'))
         assert int(view['num-other-sentinels']) == 2
         assert c.execute('ACL', 'LOG') == []
+
+
+def test_health_check_finds_a_sentinel_whose_peer_password_is_refused(site, run_module):
+    from ansible_collections.hastack.redis.plugins.modules import redis_topology
+
+    master, replica, sentinels = site
+    args = {'nodes': [{'name': 'm', 'host': '127.0.0.1', 'port': master.port},
+                      {'name': 'r', 'host': '127.0.0.1', 'port': replica.port}],
+            'sentinels': [{'name': 's%d' % i, 'host': '127.0.0.1', 'port': s.port} for i, s in enumerate(sentinels)],
+            'bootstrap_master': 'm', 'sentinel_user': 'admin', 'sentinel_password': ADMIN_PW,
+            'sentinel_peer_user': 'sentinel-peer'}
+    result = run_module(redis_topology.main, args)
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['problems'] == [] and result['healthy'] is True
+    assert sorted(result['sentinels']['s0']['peer_links'].values()) == ['sentinel-peer', 'sentinel-peer']
+    # s0 gets a wrong sentinel-pass: its links to s1 and s2 are re-made as the default user
+    with admin(sentinels[0]) as c:
+        c.execute('SENTINEL', 'CONFIG', 'SET', 'sentinel-pass', 'not-the-peer-password')
+    result = wait_for('the health check sees the refused links',
+                      lambda: (lambda r: r if len(r['problems']) == 2 else None)(run_module(redis_topology.main, args)))
+    assert result['healthy'] is False
+    for problem in result['problems']:
+        assert problem.startswith(('Sentinel s1: the link from sentinel-', 'Sentinel s2: the link from sentinel-'))
+        assert 'is logged in as default, not sentinel-peer' in problem
+    assert 'not-the-peer-password' not in result['_raw'] and ADMIN_PW not in result['_raw']

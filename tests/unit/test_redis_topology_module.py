@@ -56,8 +56,9 @@ class FakeNode(FakeClient):
 
 
 class FakeSentinelView(FakeClient):
-    def __init__(self, host, addr, quorum=2, ckquorum_ok=True, no_such_master=False):
+    def __init__(self, host, addr, quorum=2, ckquorum_ok=True, no_such_master=False, link_users=None):
         super(FakeSentinelView, self).__init__(host, 26379)
+        self.link_users = link_users or ['sentinel-peer', 'sentinel-peer']
         self.addr = addr
         self.quorum = quorum
         self.ckquorum_ok = ckquorum_ok
@@ -65,6 +66,13 @@ class FakeSentinelView(FakeClient):
 
     def handle(self, args):
         sub = args[1].upper()
+        if args[0].upper() == 'CLIENT' and sub == 'LIST':
+            lines = ['id=%d addr=10.0.0.9:4%d laddr=%s:26379 fd=12 name=sentinel-%08x-cmd age=9 flags=N db=0 '
+                     'cmd=ping user=%s redir=-1 resp=2' % (i, i, self.host, i, user)
+                     for i, user in enumerate(self.link_users)]
+            lines.append('id=99 addr=10.0.0.9:5 laddr=%s:26379 fd=14 name= age=0 flags=N db=0 cmd=client|list '
+                         'user=admin redir=-1 resp=2' % self.host)
+            return '\n'.join(lines) + '\n'
         if self.no_such_master:
             if sub == 'GET-MASTER-ADDR-BY-NAME':
                 return None
@@ -266,3 +274,22 @@ def test_probe_skipped_in_check_mode(cluster, run_module):
     cluster(healthy(store))
     result = run(run_module, probe=True, _ansible_check_mode=True)
     assert result['probe'] == {} and store.master_data == {}
+
+
+def test_peer_links_checked_when_asked(cluster, run_module):
+    factories = healthy()
+    factories[('sentinel', '10.0.0.3')] = lambda: FakeSentinelView('10.0.0.3', ('10.0.0.2', 6379),
+                                                                   link_users=['sentinel-peer', 'default'])
+    cluster(factories)
+    result = run(run_module, sentinel_peer_user='sentinel-peer')
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['sentinels']['s1']['peer_links'] == {'sentinel-00000000': 'sentinel-peer',
+                                                       'sentinel-00000001': 'sentinel-peer'}
+    assert result['healthy'] is False
+    assert result['problems'] == [
+        'Sentinel s3: the link from sentinel-00000001 is logged in as default, not sentinel-peer, so that Sentinel '
+        'cannot vote; check its sentinel-user/sentinel-pass (redis_sentinel_peer_password)']
+    # not asked: CLIENT LIST is not sent
+    cluster(healthy())
+    result = run(run_module)
+    assert result['healthy'] is True and result['sentinels']['s1']['peer_links'] is None
