@@ -220,6 +220,10 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
         if not s.get('reachable'):
             problems.append('Sentinel %s does not answer' % name)
             continue
+        if s.get('error'):
+            # it answered, but with an error (authentication, ACL, protected mode): nothing else it said counts
+            problems.append('Sentinel %s answers with an error: %s' % (name, s['error']))
+            continue
         addr = s.get('master_addr')
         seen = format_addr(addr[0], addr[1]) if addr else 'none'
         if seen != want:

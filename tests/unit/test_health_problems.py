@@ -122,3 +122,13 @@ def test_sentinel_links_logged_in_as_another_user():
     ]
     # without peer_user the links are not looked at
     assert health_problems(M, nodes, sentinels) == []
+
+
+def test_sentinel_answering_with_an_error_is_one_problem():
+    nodes, sentinels = healthy_site()
+    for s in sentinels.values():
+        s['peer_links'] = {'sentinel-1a2b3c4d': 'sentinel-peer'}
+    sentinels['s2'] = {'reachable': True, 'master_addr': None, 'ckquorum_ok': False, 'ckquorum_message': None,
+                       'peer_links': None, 'error': 'DENIED Redis is running in protected mode'}
+    assert health_problems(M, nodes, sentinels, peer_user='sentinel-peer') == [
+        'Sentinel s2 answers with an error: DENIED Redis is running in protected mode']
