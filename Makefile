@@ -9,7 +9,7 @@ export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 LAB_INVENTORY := inventories/lab
 
-.PHONY: help venv engine image lab lab-down lab-status health drill lint unit build molecule test clean
+.PHONY: help venv engine image image-trixie lab lab-down lab-status health drill lint unit build molecule test clean
 
 help:
 	@echo "make lab       build and converge the local six-host lab, print its health"
@@ -26,6 +26,9 @@ engine:
 
 image: engine
 	@scripts/image.sh bookworm
+
+image-trixie: engine
+	@scripts/image.sh trixie
 
 lab: venv image
 	@scripts/lab.sh up
@@ -59,11 +62,18 @@ build: venv
 	ansible-galaxy collection build --force --output-path .cache/build
 
 MOLECULE_SCENARIOS ?= default failover tls
-molecule: venv image
+# Scenarios run a second time on Debian 13 (the hosts' image, HASTACK_REDIS_SUITE)
+MOLECULE_TRIXIE_SCENARIOS ?= default
+molecule: venv image $(if $(strip $(MOLECULE_TRIXIE_SCENARIOS)),image-trixie)
 	@set -e; for s in $(MOLECULE_SCENARIOS); do \
 	  echo "== molecule test -s $$s"; start=$$(date +%s); \
 	  molecule test -s $$s; \
 	  echo "== molecule scenario $$s passed in $$(( $$(date +%s) - start )) s"; \
+	done; \
+	for s in $(MOLECULE_TRIXIE_SCENARIOS); do \
+	  echo "== molecule test -s $$s on Debian 13"; start=$$(date +%s); \
+	  HASTACK_REDIS_SUITE=trixie molecule test -s $$s; \
+	  echo "== molecule scenario $$s on Debian 13 passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
 test: lint unit build molecule
