@@ -65,3 +65,18 @@ requirements:
 notes:
   - The modules connect from the managed host, so O(login_host) is resolved and reached from there.
 '''
+
+    # Credentials for the Sentinels of modules that talk to data nodes and Sentinels
+    SENTINEL_AUTH = r'''
+options:
+  sentinel_user:
+    description:
+      - ACL user for the Sentinels, used with O(sentinel_password).
+    type: str
+  sentinel_password:
+    description:
+      - Password for the Sentinels.
+      - When omitted, the Sentinels get the login credentials (O(login_user), O(login_password) and
+        O(login_password_previous)); an empty string connects to them without C(AUTH).
+    type: str
+'''

@@ -579,13 +579,23 @@ def client_from_module(module, host=None, port=None, username=None, password=Non
     )
 
 
-def sentinel_credentials(params):
-    """(user, password, previous password) for the Sentinels of a module with sentinel_* options.
+def sentinel_auth_argument_spec():
+    """Options sentinel_user/sentinel_password (doc fragment hastack.redis.redis.sentinel_auth)."""
+    return dict(
+        sentinel_user=dict(type='str'),
+        sentinel_password=dict(type='str', no_log=True),
+    )
+
+
+def sentinel_client_kwargs(params):
+    """client_from_module() arguments for one Sentinel of a module with the sentinel_auth options.
 
     Without ``sentinel_password`` the Sentinels get the login credentials (the
     admin user exists on the data nodes and on the Sentinels); an empty
     ``sentinel_password`` means no AUTH.
     """
     if params.get('sentinel_password') is None:
-        return params.get('login_user'), params.get('login_password'), params.get('login_password_previous')
-    return params.get('sentinel_user'), params.get('sentinel_password') or None, None
+        return dict(username=params.get('login_user'), password=params.get('login_password'),
+                    previous_password=params.get('login_password_previous'), use_login_credentials=False)
+    return dict(username=params.get('sentinel_user'), password=params.get('sentinel_password') or None,
+                previous_password=None, use_login_credentials=False)

@@ -25,6 +25,7 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.redis.sentinel_auth
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -65,16 +66,6 @@ options:
     description: Name under which the Sentinels monitor the master.
     type: str
     default: mymaster
-  sentinel_user:
-    description:
-      - ACL user for the Sentinels, used with O(sentinel_password).
-    type: str
-  sentinel_password:
-    description:
-      - Password for the Sentinels.
-      - When omitted, the Sentinels get the login credentials (O(login_user), O(login_password) and
-        O(login_password_previous)); an empty string connects to them without C(AUTH).
-    type: str
   pause_ms:
     description: Longest time writes stay paused; they resume earlier, as soon as the old master is a replica.
     type: int
@@ -128,10 +119,11 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisConnectionError,
     RedisError,
     client_from_module,
-    sentinel_credentials,
     parse_info,
     redis_connection_argument_spec,
     scrub_secrets,
+    sentinel_auth_argument_spec,
+    sentinel_client_kwargs,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.topology import _key
 
@@ -209,9 +201,7 @@ def run_module(module):
     p = module.params
     secrets = [p.get('login_password'), p.get('login_password_previous'), p.get('sentinel_password')]
     master = client_from_module(module, host=p['master_host'], port=p['master_port'])
-    user, password, previous = sentinel_credentials(p)
-    sentinels = [client_from_module(module, host=s['host'], port=s['port'], username=user, password=password,
-                                    use_login_credentials=False, previous_password=previous)
+    sentinels = [client_from_module(module, host=s['host'], port=s['port'], **sentinel_client_kwargs(p))
                  for s in p['sentinels']]
     try:
         if module.check_mode:
@@ -233,6 +223,7 @@ def run_module(module):
 
 def main():
     argument_spec = redis_connection_argument_spec()
+    argument_spec.update(sentinel_auth_argument_spec())
     argument_spec.update(
         master_host=dict(type='str', required=True),
         master_port=dict(type='int', default=6379),
@@ -241,8 +232,6 @@ def main():
             port=dict(type='int', default=26379),
         )),
         master_name=dict(type='str', default='mymaster'),
-        sentinel_user=dict(type='str'),
-        sentinel_password=dict(type='str', no_log=True),
         pause_ms=dict(type='int', default=15000),
         timeout=dict(type='float', default=20.0),
     )

@@ -24,6 +24,7 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.redis.sentinel_auth
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -102,16 +103,6 @@ options:
     description: Name of the master monitored by the Sentinels.
     type: str
     default: mymaster
-  sentinel_user:
-    description:
-      - ACL user for the Sentinels, used with O(sentinel_password).
-    type: str
-  sentinel_password:
-    description:
-      - Password for the Sentinels.
-      - When omitted, the Sentinels get the login credentials (O(login_user), O(login_password) and
-        O(login_password_previous)); an empty string connects to them without C(AUTH).
-    type: str
   sentinel_peer_user:
     description:
       - ACL user with which the Sentinels log in to each other (their C(sentinel-user)).
@@ -265,11 +256,12 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisConnectionError,
     RedisError,
     client_from_module,
-    sentinel_credentials,
     pairs_to_dict,
     parse_info,
     parse_role,
     redis_connection_argument_spec,
+    sentinel_auth_argument_spec,
+    sentinel_client_kwargs,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.topology import (
     decide_master,
@@ -548,9 +540,7 @@ def run_module(module):
 
     def make_client(kind, host, port):
         if kind == 'sentinel':
-            user, password, previous = sentinel_credentials(p)
-            return client_from_module(module, host=host, port=port, username=user, password=password,
-                                      use_login_credentials=False, previous_password=previous)
+            return client_from_module(module, host=host, port=port, **sentinel_client_kwargs(p))
         return client_from_module(module, host=host, port=port)
 
     started = time.time()
@@ -593,6 +583,7 @@ def wait_condition_met(params, result):
 
 def main():
     argument_spec = redis_connection_argument_spec()
+    argument_spec.update(sentinel_auth_argument_spec())
     argument_spec.update(
         nodes=dict(type='list', elements='dict', required=True, options=dict(
             name=dict(type='str', required=True),
@@ -606,8 +597,6 @@ def main():
         )),
         bootstrap_master=dict(type='str', required=True),
         master_name=dict(type='str', default='mymaster'),
-        sentinel_user=dict(type='str'),
-        sentinel_password=dict(type='str', no_log=True),
         sentinel_peer_user=dict(type='str'),
         fail_on_ambiguous=dict(type='bool', default=True),
         probe=dict(type='bool', default=False),

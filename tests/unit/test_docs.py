@@ -41,7 +41,12 @@ def argument_spec_of(mod, monkeypatch):
 def documented_options(mod):
     doc = yaml.safe_load(mod.DOCUMENTATION)
     assert 'hastack.redis.redis' in doc['extends_documentation_fragment']
-    options = dict(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
+    options = {}
+    for fragment in doc['extends_documentation_fragment']:
+        if fragment.startswith('hastack.redis.redis'):
+            # hastack.redis.redis -> DOCUMENTATION, hastack.redis.redis.<name> -> <NAME>
+            attribute = fragment.split('.')[3].upper() if fragment.count('.') == 3 else 'DOCUMENTATION'
+            options.update(yaml.safe_load(getattr(ModuleDocFragment, attribute))['options'])
     for name, spec in doc.get('options', {}).items():
         # same per-option shallow merge as ansible's plugin_docs.merge_fragment
         merged = dict(options.get(name, {}))

@@ -27,6 +27,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     pairs_to_dict,
 )
 from ansible_collections.hastack.redis.plugins.modules import redis_acl, redis_sentinel_config
+from ansible_collections.hastack.redis.plugins.modules.redis_topology import parse_peer_links
 
 from test_live_loopback import REDIS_SERVER, start_server  # noqa: F401 (fixture)
 
@@ -81,15 +82,9 @@ def master_addr(s):
 
 
 def peer_links(s):
-    """(name, user) of the links other Sentinels opened to ``s``."""
+    """(link name, user) of the links other Sentinels opened to ``s``."""
     with admin(s) as c:
-        lines = c.execute('CLIENT', 'LIST').splitlines()
-    out = []
-    for line in lines:
-        fields = dict(f.split('=', 1) for f in line.split() if '=' in f)
-        if fields.get('name', '').startswith('sentinel-') and fields['name'].endswith('-cmd'):
-            out.append((fields['name'], fields['user']))
-    return out
+        return sorted(parse_peer_links(c.execute('CLIENT', 'LIST')).items())
 
 
 @pytest.fixture
