@@ -64,16 +64,13 @@ build: venv
 MOLECULE_SCENARIOS ?= default failover tls
 # Scenarios run a second time on Debian 13 (the hosts' image, HASTACK_REDIS_SUITE)
 MOLECULE_TRIXIE_SCENARIOS ?= default
+MOLECULE_RUNS := $(addprefix bookworm:,$(MOLECULE_SCENARIOS)) $(addprefix trixie:,$(MOLECULE_TRIXIE_SCENARIOS))
 molecule: venv image $(if $(strip $(MOLECULE_TRIXIE_SCENARIOS)),image-trixie)
-	@set -e; for s in $(MOLECULE_SCENARIOS); do \
-	  echo "== molecule test -s $$s"; start=$$(date +%s); \
-	  molecule test -s $$s; \
-	  echo "== molecule scenario $$s passed in $$(( $$(date +%s) - start )) s"; \
-	done; \
-	for s in $(MOLECULE_TRIXIE_SCENARIOS); do \
-	  echo "== molecule test -s $$s on Debian 13"; start=$$(date +%s); \
-	  HASTACK_REDIS_SUITE=trixie molecule test -s $$s; \
-	  echo "== molecule scenario $$s on Debian 13 passed in $$(( $$(date +%s) - start )) s"; \
+	@set -e; for run in $(MOLECULE_RUNS); do \
+	  suite=$${run%%:*}; s=$${run#*:}; \
+	  echo "== molecule test -s $$s on $$suite"; start=$$(date +%s); \
+	  HASTACK_REDIS_SUITE=$$suite molecule test -s $$s; \
+	  echo "== molecule scenario $$s on $$suite passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
 test: lint unit build molecule
