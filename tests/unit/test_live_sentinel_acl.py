@@ -120,6 +120,15 @@ def test_sentinel_acl_file_and_runtime_agree(site):
                 c, {'sentinel-user': 'sentinel-peer'}, {'sentinel-pass': PEER_PW}, check_mode=False)
             assert config == []
         assert all(user == 'sentinel-peer' for _, user in peer_links(s))
+    # nopass is compared: a default user that lost it is put back
+    with admin(sentinels[0]) as c:
+        c.execute('ACL', 'SETUSER', 'default', 'resetpass')
+        with RedisClient('127.0.0.1', sentinels[0].port, timeout=2) as anonymous, pytest.raises(RedisError):
+            anonymous.execute('SENTINEL', 'MASTERS')
+        assert redis_acl.reconcile(c, default_user(), 'sentinel', check_mode=False)[0] == ['default']
+        assert redis_acl.reconcile(c, default_user(), 'sentinel', check_mode=False)[0] == []
+    with RedisClient('127.0.0.1', sentinels[0].port, timeout=2) as anonymous:
+        assert len(anonymous.execute('SENTINEL', 'MASTERS')) == 1
 
 
 def test_client_without_credentials_only_discovers(site):
