@@ -20,11 +20,11 @@ import socket
 import ssl
 
 __all__ = [
-    'RedisError', 'RedisAuthError', 'RedisConnectionError', 'RedisClient',
+    'RedisError', 'RedisAuthError', 'RedisConnectionError', 'RedisTLSError', 'RedisClient',
     'encode_command', 'RespReader', 'parse_info', 'parse_role', 'parse_memory',
     'normalize_config_value', 'MEMORY_CONFIG_KEYS', 'pairs_to_dict',
     'redis_connection_argument_spec', 'client_from_module', 'scrub_secrets',
-    'is_immutable_config_error', 'split_config_args',
+    'is_immutable_config_error', 'split_config_args', 'quote_config_arg',
 ]
 
 
@@ -47,6 +47,14 @@ class RedisAuthError(RedisError):
 
 class RedisConnectionError(Exception):
     """The server could not be reached, timed out, or broke the protocol."""
+
+
+class RedisTLSError(RedisConnectionError):
+    """The TCP connection was made but TLS could not be set up or the handshake failed.
+
+    Its own kind, because a certificate problem (expired, wrong CA, wrong name)
+    must never be taken for a server that is simply not there.
+    """
 
 
 _CRLF = b'\r\n'
@@ -209,8 +217,14 @@ class RedisClient(object):
             if self.cert_file:
                 ctx.load_cert_chain(self.cert_file, self.key_file)
         except (OSError, ssl.SSLError) as exc:
-            raise RedisConnectionError('cannot set up TLS for %s: %s' % (self.address, exc))
-        return ctx.wrap_socket(sock, server_hostname=self.host)
+            raise RedisTLSError('cannot set up TLS for %s: %s' % (self.address, exc))
+        try:
+            return ctx.wrap_socket(sock, server_hostname=self.host)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, 'verify_message', None) or getattr(exc, 'reason', None) or str(exc)
+            if isinstance(exc, socket.timeout):
+                reason = 'timed out after %ss' % self.timeout
+            raise RedisTLSError('TLS handshake with %s failed: %s' % (self.address, reason))
 
     def connect(self):
         if self._sock is not None:
@@ -530,6 +544,28 @@ def split_config_args(line):
                 cur.append(line[i])
                 i += 1
         args.append(''.join(cur))
+
+
+_CONFIG_ESCAPES = {'\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\a': '\\a', '\b': '\\b'}
+
+
+def quote_config_arg(value):
+    r"""Write ``value`` as one config-file argument that split_config_args (and Redis) read back exactly.
+
+    The form is the one CONFIG REWRITE writes (sdscatrepr): in double quotes,
+    with ``\\``, ``\"``, ``\n``, ``\r``, ``\t``, ``\a``, ``\b``, and ``\xHH`` for
+    the other ASCII control characters. Characters beyond ASCII are kept as
+    they are: the file is UTF-8 and Redis reads them byte for byte (CONFIG
+    REWRITE writes them as ``\xHH`` per byte, which means the same).
+    """
+    out = ['"']
+    for c in value:
+        escaped = _CONFIG_ESCAPES.get(c)
+        if escaped is None:
+            escaped = c if ' ' <= c <= '~' or c > '\x7f' else '\\x%02x' % ord(c)
+        out.append(escaped)
+    out.append('"')
+    return ''.join(out)
 
 
 # ---------------------------------------------------------------------------

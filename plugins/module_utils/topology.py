@@ -10,7 +10,8 @@ decides. Every rule is unit-tested in tests/unit/test_topology.py.
 
 from __future__ import annotations
 
-__all__ = ['decide_master', 'describe_nodes', 'describe_sentinels', 'format_addr']
+__all__ = ['decide_master', 'describe_nodes', 'describe_sentinels', 'format_addr', 'health_problems',
+           'DOWN_FLAGS']
 
 
 def format_addr(host, port):
@@ -38,14 +39,20 @@ def _node_label(name, nodes):
 
 
 def _describe_node(name, v):
+    if _tls_failed(v):
+        return '%s TLS handshake failed (%s)' % (name, v.get('error'))
     if not v.get('reachable'):
         return '%s unreachable' % name
+    if v.get('error'):
+        return '%s answers with an error (%s)' % (name, v.get('error'))
     role = v.get('role')
+    keys = ', %d keys' % _keys(v) if v.get('keys') is not None else ''
     if role == 'master':
-        return '%s master with %d replica(s)' % (name, int(v.get('connected_slaves') or 0))
+        return '%s master with %d replica(s)%s' % (name, int(v.get('connected_slaves') or 0), keys)
     if role == 'slave':
-        return '%s replica of %s (link %s)' % (
-            name, format_addr(v.get('master_host'), v.get('master_port')), v.get('master_link_status') or 'unknown')
+        return '%s replica of %s (link %s)%s' % (
+            name, format_addr(v.get('master_host'), v.get('master_port')), v.get('master_link_status') or 'unknown',
+            keys)
     return '%s reachable but role unknown' % name
 
 
@@ -63,8 +70,12 @@ def describe_sentinels(sentinels):
     out = []
     for name in sorted(sentinels):
         s = sentinels[name]
-        if not s.get('reachable'):
+        if _tls_failed(s):
+            out.append('%s TLS handshake failed' % name)
+        elif not s.get('reachable'):
             out.append('%s unreachable' % name)
+        elif s.get('error'):
+            out.append('%s answers with an error' % name)
         elif s.get('master_addr'):
             out.append('%s says %s' % (name, format_addr(*s['master_addr'][:2])))
         else:
@@ -72,11 +83,36 @@ def describe_sentinels(sentinels):
     return ', '.join(out)
 
 
-def _result(master, source, ambiguous, reason):
+def _result(master, source, ambiguous, reason, retry=False):
     # an ambiguous decision never names a master, so that a caller that forgets
     # to look at 'ambiguous' cannot act on a guess
     reason = reason[:1].upper() + reason[1:]
-    return {'master': None if ambiguous else master, 'source': source, 'ambiguous': ambiguous, 'reason': reason}
+    return {'master': None if ambiguous else master, 'source': source, 'ambiguous': ambiguous,
+            'retry': bool(ambiguous and retry), 'reason': reason}
+
+
+#: Sentinel flags of a master that mean "it is (thought to be) down or being replaced"
+DOWN_FLAGS = frozenset(['s_down', 'o_down', 'failover_in_progress'])
+
+
+def _flags(view):
+    return set(str(view.get('flags') or '').split(','))
+
+
+def _tls_failed(view):
+    return view.get('error_kind') == 'tls'
+
+
+def _known(v):
+    """A node that answered ROLE and INFO without an error."""
+    return bool(v.get('reachable')) and not v.get('error') and v.get('role') in ('master', 'slave')
+
+
+def _keys(v):
+    try:
+        return int(v.get('keys') or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _masters_with_replicas(nodes, exclude=None):
@@ -87,60 +123,98 @@ def _masters_with_replicas(nodes, exclude=None):
     )
 
 
-def _decide_from_nodes(nodes, bootstrap):
-    """Rule (c): decide from what the data nodes themselves report.
+def _masters_with_data(nodes, exclude=None):
+    """Masters without replicas that hold keys: demoting one would drop its data set."""
+    return sorted(
+        name for name, v in nodes.items()
+        if name != exclude and v.get('reachable') and v.get('role') == 'master'
+        and int(v.get('connected_slaves') or 0) == 0 and _keys(v) > 0
+    )
 
-    Returns (master, source, ambiguous, reason_fragment).
+
+def _tls_text(nodes, sentinels):
+    failed = ['%s (%s)' % (name, v.get('error')) for name, v in sorted(nodes.items()) if _tls_failed(v)]
+    failed += ['Sentinel %s (%s)' % (name, s.get('error')) for name, s in sorted(sentinels.items()) if _tls_failed(s)]
+    if not failed:
+        return ''
+    return ('the TLS handshake failed with %s: check the certificates (redis_tls_ca_file, redis_tls_cert_file, '
+            'expiry) before anything else' % ', '.join(failed))
+
+
+def _decide_from_nodes(nodes, bootstrap, sentinels_know_master):
+    """Rule (c): decide from what the data nodes themselves report (no Sentinel majority).
+
+    Returns (master, source, ambiguous, retry, reason_fragment). Without a
+    Sentinel majority only two answers are safe: the one master that has
+    replicas attached (while every other node is known and no other master
+    holds data), or the bootstrap master of a site that is provably new.
     """
     seen = 'nodes report: %s' % describe_nodes(nodes)
+    unknown = sorted(name for name, v in nodes.items() if not _known(v))
+    if unknown:
+        return None, None, True, True, (
+            'without a Sentinel majority every data node must answer, and %s cannot be seen (%s); %s' % (
+                ', '.join(unknown), '; '.join(_describe_node(n, nodes[n]) for n in unknown), seen))
     masters = _masters_with_replicas(nodes)
-    if len(masters) == 1:
-        return masters[0], 'nodes', False, '%s is the only master with replicas; %s' % (masters[0], seen)
     if len(masters) > 1:
-        return None, None, True, 'two or more masters have replicas (%s); %s' % (', '.join(masters), seen)
+        return None, None, True, False, 'two or more masters have replicas (%s); %s' % (', '.join(masters), seen)
+    if len(masters) == 1:
+        holders = _masters_with_data(nodes, exclude=masters[0])
+        if holders:
+            return None, None, True, True, (
+                '%s is the only master with replicas, but %s also report(s) role master with data that '
+                'making it a replica would drop; %s' % (masters[0], ', '.join(
+                    '%s (%d keys)' % (h, _keys(nodes[h])) for h in holders), seen))
+        return masters[0], 'nodes', False, False, '%s is the only master with replicas; %s' % (masters[0], seen)
 
-    b = nodes.get(bootstrap)
-    if b is None:
-        return None, None, True, 'no master has replicas and the bootstrap master %r is not one of the nodes; %s' % (
-            bootstrap, seen)
-    if b.get('reachable') and b.get('role') == 'master':
-        return bootstrap, 'bootstrap', False, (
-            'no master has replicas and the bootstrap master %s is reachable and a master; %s' % (bootstrap, seen))
-    if not b.get('reachable') and not any(v.get('reachable') for v in nodes.values()):
-        return bootstrap, 'bootstrap', False, (
-            'no node is reachable yet (brand-new site), using the bootstrap master %s; %s' % (bootstrap, seen))
-    if b.get('reachable') and b.get('role') == 'slave':
-        upstream = _addr_index(nodes).get(_key(b.get('master_host'), b.get('master_port')))
-        if upstream is not None and upstream != bootstrap:
-            u = nodes[upstream]
-            if u.get('reachable') and u.get('role') == 'master':
-                return upstream, 'nodes', False, (
-                    'no master has replicas; the bootstrap master %s replicates from %s, which is a master; %s' % (
-                        bootstrap, upstream, seen))
-    return None, None, True, 'no master has replicas and the bootstrap master %s cannot be used (%s); %s' % (
-        bootstrap, _describe_node(bootstrap, b), seen)
+    if bootstrap not in nodes:
+        return None, None, True, False, (
+            'no master has replicas and the bootstrap master %r is not one of the nodes; %s' % (bootstrap, seen))
+    # provably new: every node a master without replicas, every data set empty, no Sentinel knows a master
+    not_new = []
+    for name in sorted(nodes):
+        v = nodes[name]
+        if v.get('role') != 'master':
+            not_new.append('%s is a replica' % name)
+        elif _keys(v) > 0:
+            not_new.append('%s holds %d keys' % (name, _keys(v)))
+    if sentinels_know_master:
+        not_new.append('a Sentinel knows a master')
+    if not_new:
+        return None, None, True, True, (
+            'no master has replicas and the site is not provably new (%s), so the bootstrap master %s is not '
+            'used; %s' % ('; '.join(not_new), bootstrap, seen))
+    return bootstrap, 'bootstrap', False, False, (
+        'brand-new site: every data node answers as an empty master without replicas and no Sentinel knows a '
+        'master, using the bootstrap master %s; %s' % (bootstrap, seen))
 
 
-def decide_master(nodes, sentinels, bootstrap):
-    """Decide which node is the master.
+def decide_master(nodes, sentinels, bootstrap, dry_run=False):
+    """Decide which node is the master, or that it cannot be decided safely.
 
-    :param nodes: name -> {'host', 'port', 'reachable', 'role', 'connected_slaves',
-                  'master_host', 'master_port', 'master_link_status'}
-    :param sentinels: name -> {'reachable', 'master_addr': [host, port] or None}
+    :param nodes: name -> {'host', 'port', 'reachable', 'role', 'connected_slaves', 'keys',
+                  'master_host', 'master_port', 'master_link_status', 'error', 'error_kind'}
+    :param sentinels: name -> {'reachable', 'master_addr': [host, port] or None, 'flags',
+                      'config_epoch', 'error', 'error_kind'}
     :param bootstrap: node name of the inventory's bootstrap master
-    :returns: {'master', 'source', 'ambiguous', 'reason'}
+    :param dry_run: check mode: when nothing answers at all (nothing is installed yet), assume
+                    the bootstrap master so that a dry run can go on; nothing acts on it
+    :returns: {'master', 'source', 'ambiguous', 'retry', 'reason'}; ``retry`` tells that the
+              state looks transient (a failover, a Sentinel catching up) and a later reading
+              may decide
     """
     nodes = nodes or {}
     sentinels = sentinels or {}
     index = _addr_index(nodes)
     majority = len(sentinels) // 2 + 1
+    tls = _tls_text(nodes, sentinels)
 
     # what the Sentinels that answered say, grouped by address
     votes = {}
     for name in sorted(sentinels):
         s = sentinels[name] or {}
         addr = s.get('master_addr')
-        if s.get('reachable') and addr:
+        if s.get('reachable') and not s.get('error') and addr:
             votes.setdefault(_key(addr[0], addr[1]), []).append(name)
 
     def addr_text(key):
@@ -148,51 +222,87 @@ def decide_master(nodes, sentinels, bootstrap):
         text = format_addr(*key)
         return '%s (%s)' % (name, text) if name else '%s (not an inventory node)' % text
 
+    def seen():
+        text = 'nodes report: %s' % describe_nodes(nodes)
+        return '%s; %s' % (tls, text) if tls else text
+
     # (a) a strict majority of the configured Sentinels agree
     for key, voters in sorted(votes.items(), key=lambda kv: -len(kv[1])):
         if len(voters) < majority:
             break
         head = '%d of %d Sentinels (%s) report %s as master' % (
             len(voters), len(sentinels), ', '.join(voters), addr_text(key))
-        others = ['%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()) if k != key]
-        if others:
-            head += ' (dissenting: %s)' % '; '.join(others)
-        seen = 'nodes report: %s' % describe_nodes(nodes)
         master = index.get(key)
         if master is None:
-            return _result(None, 'sentinels', True, '%s, which matches no inventory node; %s.' % (head, seen))
+            return _result(None, 'sentinels', True, '%s, which matches no inventory node; %s.' % (head, seen()))
+        others = ['%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()) if k != key]
+        if others:
+            return _result(None, 'sentinels', True, '%s but %s: the Sentinels have not converged (a failover '
+                           'is probably propagating), retry in a few seconds; %s.' % (
+                               head, '; '.join(others), seen()), retry=True)
+        down = sorted(name for name in voters if _flags(sentinels[name]) & DOWN_FLAGS)
+        if down:
+            return _result(None, 'sentinels', True, '%s but %s flag(s) it %s: it is down or being replaced, '
+                           'retry in a few seconds; %s.' % (head, ', '.join(down), ' / '.join(
+                               sorted(set.union(*[_flags(sentinels[n]) & DOWN_FLAGS for n in down]))), seen()),
+                           retry=True)
+        epochs = sorted(set(str(sentinels[n].get('config_epoch')) for n in voters))
+        if len(epochs) > 1:
+            return _result(None, 'sentinels', True, '%s with different config epochs (%s): a failover is '
+                           'propagating, retry in a few seconds; %s.' % (head, ', '.join(epochs), seen()),
+                           retry=True)
         m = nodes[master]
-        if m.get('reachable') and m.get('role') == 'slave':
-            return _result(master, 'sentinels', True,
+        if not _known(m):
+            return _result(None, 'sentinels', True, '%s but it cannot be seen from here (%s); nothing is '
+                           'pointed at a master this run cannot see; %s.' % (
+                               head, _describe_node(master, m), seen()), retry=True)
+        if m.get('role') == 'slave':
+            return _result(None, 'sentinels', True,
                            '%s but it reports role slave: a failover is probably in progress, '
-                           'retry in a few seconds; %s.' % (head, seen))
+                           'retry in a few seconds; %s.' % (head, seen()), retry=True)
         rivals = _masters_with_replicas(nodes, exclude=master)
         if rivals:
-            return _result(master, 'sentinels', True,
+            return _result(None, 'sentinels', True,
                            '%s but %s also report(s) role master with connected replicas (split brain); %s.' % (
-                               head, ', '.join(rivals), seen))
-        note = '' if m.get('reachable') else ' (it is not reachable from here)'
-        return _result(master, 'sentinels', False, '%s%s; %s.' % (head, note, seen))
+                               head, ', '.join(rivals), seen()))
+        holders = _masters_with_data(nodes, exclude=master)
+        if holders:
+            return _result(None, 'sentinels', True,
+                           '%s but %s also report(s) role master with data that making it a replica would '
+                           'drop (Sentinel normally converts a returning old master within seconds), retry '
+                           'in a few seconds; %s.' % (head, ', '.join(
+                               '%s (%d keys)' % (h, _keys(nodes[h])) for h in holders), seen()), retry=True)
+        return _result(master, 'sentinels', False, '%s; %s.' % (head, seen()))
 
     # (b) the Sentinels that answered disagree
     if len(votes) >= 2:
         said = ', '.join('%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()))
-        return _result(None, None, True, 'Sentinels disagree: %s; nodes report: %s.' % (said, describe_nodes(nodes)))
+        return _result(None, None, True, 'Sentinels disagree: %s; %s.' % (said, seen()), retry=True)
 
     # (c) no Sentinel knows the master, or only a minority answered (and agree)
-    master, source, ambiguous, reason = _decide_from_nodes(nodes, bootstrap)
+    if dry_run and not any(v.get('reachable') for v in nodes.values()) and not tls \
+            and not any(s.get('reachable') for s in sentinels.values()):
+        return _result(bootstrap, 'bootstrap', False, 'check mode: no data node and no Sentinel answers (not '
+                       'installed yet), assuming the bootstrap master %s for this dry run; %s.' % (
+                           bootstrap, seen()))
+    # a Sentinel that answered with an error may know a master: the site is not provably new
+    knows = bool(votes) or any(s.get('reachable') and s.get('error') for s in sentinels.values()) \
+        or any(_tls_failed(s) for s in sentinels.values())
+    master, source, ambiguous, retry, reason = _decide_from_nodes(nodes, bootstrap, knows)
+    if tls:
+        reason = '%s; %s' % (tls, reason)
     if votes:
         key, voters = list(votes.items())[0]
         minority = '%d of %d Sentinels (%s, less than a majority) report %s as master' % (
             len(voters), len(sentinels), ', '.join(voters), addr_text(key))
         if ambiguous:
-            return _result(None, None, True, '%s; %s.' % (minority, reason))
+            return _result(None, None, True, '%s; %s.' % (minority, reason), retry=retry)
         if index.get(key) != master:
             return _result(None, None, True, '%s but the nodes point to %s: %s.' % (
-                minority, _node_label(master, nodes), reason))
+                minority, _node_label(master, nodes), reason), retry=True)
         return _result(master, source, False, '%s, in agreement with the nodes: %s.' % (minority, reason))
     prefix = 'no Sentinel knows the master (%s); ' % describe_sentinels(sentinels) if sentinels else 'no Sentinels configured; '
-    return _result(master, source, ambiguous, '%s%s.' % (prefix, reason))
+    return _result(master, source, ambiguous, '%s%s.' % (prefix, reason), retry=retry)
 
 
 def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_ms=1000.0, peer_user=None):

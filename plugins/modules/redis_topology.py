@@ -13,11 +13,17 @@ description:
   - Queries every Sentinel (C(SENTINEL GET-MASTER-ADDR-BY-NAME), C(SENTINEL MASTER), C(SENTINEL CKQUORUM))
     and every data node (C(ROLE), C(INFO replication)) from the managed host, then decides which node is
     the master.
-  - Sentinels win when a strict majority of the configured Sentinels agree. Otherwise the nodes are
-    asked (the only master with replicas), and for a brand-new site the O(bootstrap_master).
-  - When the picture is ambiguous (failover in progress, Sentinels disagree, two masters with replicas,
-    split brain...), the module fails (see O(fail_on_ambiguous)) and lists what every node and Sentinel
-    said. Nothing is ever changed by this module.
+  - Sentinels win when a strict majority of the configured Sentinels agree on a master that every one of
+    them sees up (no C(s_down), C(o_down) or C(failover_in_progress) flag), with one config epoch, that
+    answers from here as a master, and while no other node is a master with replicas or with data.
+  - Without such a majority, the nodes decide only when every one of them answers, in favour of the one master with
+    replicas attached, or, for a site that is provably new (every node an empty master without replicas and
+    no Sentinel that knows a master), the O(bootstrap_master).
+  - When the picture is ambiguous (failover in progress, Sentinels disagree or have not converged, a node
+    that cannot be seen, two masters, a TLS handshake failure...), the module fails (see
+    O(fail_on_ambiguous)) and lists what every node and Sentinel said. RV(retry) tells whether the state
+    looks transient; O(wait_for=decided) waits for it to settle.
+  - The module changes nothing on the servers, except the self-expiring probe key of O(probe).
   - Run it once (C(run_once)) from any host of the group that can reach every node and Sentinel.
 version_added: 0.1.0
 author:
@@ -139,13 +145,16 @@ options:
   wait_for:
     description:
       - V(none) reads the topology once.
+      - V(decided) reads it every O(poll_interval) seconds until the master can be decided safely (a
+        failover or a Sentinel catching up settles within seconds), and stops at once when the ambiguity
+        is not transient (RV(retry=false)).
       - V(new_master) reads it every O(poll_interval) seconds until a majority of Sentinels names a master other
         than O(previous_master), as during a failover.
       - V(healthy) reads it until RV(healthy) is true.
       - Fails after O(wait_timeout) seconds, with the last view and its problems.
     type: str
     default: none
-    choices: [none, new_master, healthy]
+    choices: [none, decided, new_master, healthy]
   previous_master:
     description: Node name of the master before the failover; required with O(wait_for=new_master).
     type: str
@@ -195,22 +204,34 @@ ambiguous:
   description: Whether the topology was ambiguous.
   returned: always
   type: bool
+retry:
+  description: Whether an ambiguous state looks transient (a failover in progress, Sentinels converging), so
+    that a later reading may decide; V(false) when the topology is not ambiguous.
+  returned: always
+  type: bool
+sentinel_majority:
+  description: Name of the node a strict majority of the configured Sentinels name as master, whatever the
+    decision; V(null) when there is no such majority. An observation (the drills time failovers by it).
+  returned: always
+  type: str
 reason:
   description: One sentence explaining the decision and what was seen.
   returned: always
   type: str
 nodes:
   description:
-    - Node name to its view. Keys C(host), C(port), C(reachable), C(role), C(connected_slaves), C(master_host),
-      C(master_port), C(master_link_status), C(master_sync_in_progress), C(master_repl_offset),
-      C(slave_repl_offset), C(lag) (seconds, from the master's C(slaveN) entry),
-      C(offset_behind) (bytes behind that master) and C(error).
+    - Node name to its view. Keys C(host), C(port), C(reachable), C(role), C(connected_slaves), C(keys) (keys in
+      every database), C(master_host), C(master_port), C(master_link_status), C(master_sync_in_progress),
+      C(master_repl_offset), C(slave_repl_offset), C(lag) (seconds, from the master's C(slaveN) entry),
+      C(offset_behind) (bytes behind that master), C(error) and C(error_kind) (V(connect), V(tls) for a failed
+      TLS handshake or set-up, V(reply) for an error reply).
   returned: always
   type: dict
 sentinels:
   description:
     - Sentinel name to its view. Keys C(host), C(port), C(reachable), C(master_addr), C(flags), C(num_slaves),
       C(num_other_sentinels), C(config_epoch), C(quorum), C(ckquorum_ok), C(ckquorum_message), C(error),
+      C(error_kind),
       C(peer_links) (link name to ACL user, with O(sentinel_peer_user)) and C(peer_links_error).
   returned: always
   type: dict
@@ -255,6 +276,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
+    RedisTLSError,
     client_from_module,
     pairs_to_dict,
     parse_info,
@@ -277,11 +299,18 @@ def _error_text(exc):
     return exc.message if isinstance(exc, RedisError) else str(exc)
 
 
+def _keyspace_keys(info):
+    """Number of keys in every database of an INFO keyspace section."""
+    return sum(int(v.get('keys') or 0) for k, v in info.items()
+               if k.startswith('db') and k[2:].isdigit() and isinstance(v, dict))
+
+
 def node_view(client, host, port):
     view = {
-        'host': host, 'port': port, 'reachable': False, 'role': None, 'connected_slaves': 0,
+        'host': host, 'port': port, 'reachable': False, 'role': None, 'connected_slaves': 0, 'keys': None,
         'master_host': None, 'master_port': None, 'master_link_status': None, 'master_sync_in_progress': None,
         'master_repl_offset': None, 'slave_repl_offset': None, 'lag': None, 'offset_behind': None, 'error': None,
+        'error_kind': None,
     }
     replicas = []
     try:
@@ -289,16 +318,27 @@ def node_view(client, host, port):
         view['reachable'] = True
         view['role'] = role['role']
         info = parse_info(client.execute('INFO', 'replication'))
+        view['keys'] = _keyspace_keys(parse_info(client.execute('INFO', 'keyspace')))
+    except RedisTLSError as exc:
+        # a certificate problem is not an absent server: never taken for a new site
+        view['error'] = str(exc)
+        view['error_kind'] = 'tls'
+        return view, replicas
     except RedisConnectionError as exc:
         view['error'] = str(exc)
+        view['error_kind'] = 'connect'
         return view, replicas
     except RedisError as exc:
         view['reachable'] = True
+        view['role'] = None
         view['error'] = exc.message
+        view['error_kind'] = 'reply'
         return view, replicas
     except (ValueError, IndexError, TypeError) as exc:
         view['reachable'] = True
+        view['role'] = None
         view['error'] = 'unexpected reply: %s' % exc
+        view['error_kind'] = 'reply'
         return view, replicas
     finally:
         client.close()
@@ -331,7 +371,7 @@ def sentinel_view(client, host, port, master_name, peer_links=False):
     view = {
         'host': host, 'port': port, 'reachable': False, 'master_addr': None, 'flags': None, 'num_slaves': None,
         'num_other_sentinels': None, 'config_epoch': None, 'quorum': None, 'ckquorum_ok': False,
-        'ckquorum_message': None, 'error': None, 'peer_links': None, 'peer_links_error': None,
+        'ckquorum_message': None, 'error': None, 'error_kind': None, 'peer_links': None, 'peer_links_error': None,
     }
     try:
         try:
@@ -368,13 +408,16 @@ def sentinel_view(client, host, port, master_name, peer_links=False):
         view['reachable'] = False
         view['master_addr'] = None
         view['error'] = str(exc)
+        view['error_kind'] = 'tls' if isinstance(exc, RedisTLSError) else 'connect'
     except RedisError as exc:
         # reachable, but it gave no usable answer (authentication, ACL...): it does not vote
         view['master_addr'] = None
         view['error'] = exc.message
+        view['error_kind'] = 'reply'
     except (ValueError, IndexError, TypeError) as exc:
         view['master_addr'] = None
         view['error'] = 'unexpected reply: %s' % exc
+        view['error_kind'] = 'reply'
     finally:
         client.close()
     return view
@@ -429,12 +472,33 @@ def run_probe(master_client, replica_clients, timeout, token=None, clock=time.mo
     return result
 
 
+def sentinel_majority(nodes, sentinels):
+    """Name of the node that a strict majority of the configured Sentinels name as master, else None.
+
+    An observation only (the drills time a failover by it); what a run may act on
+    is decided by decide_master, which also weighs flags, epochs and the nodes.
+    """
+    votes = {}
+    for s in sentinels.values():
+        if s.get('reachable') and not s.get('error') and s.get('master_addr'):
+            key = (str(s['master_addr'][0]).lower(), int(s['master_addr'][1]))
+            votes[key] = votes.get(key, 0) + 1
+    for key, count in votes.items():
+        if count >= len(sentinels) // 2 + 1:
+            for name, v in nodes.items():
+                if (str(v['host']).lower(), int(v['port'])) == key:
+                    return name
+    return None
+
+
 def _describe_for_failure(nodes, sentinels):
     parts = []
     for name in sorted(nodes):
         v = nodes[name]
         label = '%s (%s)' % (name, format_addr(v['host'], v['port']))
-        if not v['reachable']:
+        if v.get('error_kind') == 'tls':
+            parts.append('%s: TLS handshake failed (%s)' % (label, v.get('error')))
+        elif not v['reachable']:
             parts.append('%s: unreachable (%s)' % (label, v.get('error')))
         elif v.get('error'):
             parts.append('%s: error (%s)' % (label, v['error']))
@@ -450,7 +514,9 @@ def _describe_for_failure(nodes, sentinels):
     for name in sorted(sentinels):
         s = sentinels[name]
         label = '%s (%s)' % (name, format_addr(s['host'], s['port']))
-        if not s['reachable']:
+        if s.get('error_kind') == 'tls':
+            parts.append('%s: TLS handshake failed (%s)' % (label, s.get('error')))
+        elif not s['reachable']:
             parts.append('%s: unreachable (%s)' % (label, s.get('error')))
         elif s.get('error'):
             parts.append('%s: error (%s)' % (label, s['error']))
@@ -480,7 +546,7 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
         sentinels[s['name']] = sentinel_view(make_client('sentinel', s['host'], s['port']), s['host'], s['port'],
                                              params['master_name'], peer_links=bool(params.get('sentinel_peer_user')))
 
-    decision = decide_master(nodes, sentinels, params['bootstrap_master'])
+    decision = decide_master(nodes, sentinels, params['bootstrap_master'], dry_run=check_mode)
     master = None
     if decision['master'] is not None:
         m = nodes[decision['master']]
@@ -490,7 +556,9 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
         'master': master,
         'source': decision['source'],
         'ambiguous': decision['ambiguous'],
+        'retry': decision['retry'],
         'reason': decision['reason'],
+        'sentinel_majority': sentinel_majority(nodes, sentinels),
         'nodes': nodes,
         'sentinels': sentinels,
         'probe': {},
@@ -516,7 +584,8 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
     probed = result['probe'] if params.get('probe') and not check_mode else None
     if params.get('probe') and result.get('probe_error'):
         probed = {}
-    result['problems'] = health_problems(master, nodes, sentinels, probed,
+    result['problems'] = [] if master is not None else ['no master could be decided: %s' % decision['reason']]
+    result['problems'] += [] if master is None else health_problems(master, nodes, sentinels, probed,
                                          max_lag=params.get('max_lag', 1),
                                          max_probe_ms=params.get('max_probe_ms', 1000.0),
                                          peer_user=params.get('sentinel_peer_user') or None)
@@ -549,13 +618,20 @@ def run_module(module):
         result = discover(p, make_client, module.check_mode)
         failure = result.pop('failure', None)
         met = wait_condition_met(p, result)
-        if met or time.monotonic() >= deadline:
+        # an ambiguity that waiting cannot resolve (two masters with replicas...) stops at once
+        hopeless = p['wait_for'] == 'decided' and result['ambiguous'] and not result['retry']
+        if met or hopeless or time.monotonic() >= deadline:
             break
         time.sleep(p['poll_interval'])
     if p['wait_for'] != 'none':
         result['waited_s'] = round(time.time() - started, 3)
         result['condition_met_at'] = time.time() if met else None
-        if not met:
+        if not met and p['wait_for'] == 'decided':
+            # the last reading's failure text, with how long it stayed so
+            if failure:
+                failure = '%s (%s)' % (failure, 'still so after %.1f s of waiting' % result['waited_s']
+                                       if result['retry'] else 'waiting would not change it')
+        elif not met:
             module.fail_json(msg='waited %.0f s for %s, in vain: %s' % (
                 p['wait_timeout'], WAIT_TEXT[p['wait_for']] % p,
                 '; '.join(result['problems']) or result['reason']), **result)
@@ -565,6 +641,7 @@ def run_module(module):
 
 
 WAIT_TEXT = {
+    'decided': 'a master that can be decided safely',
     'new_master': 'a majority of Sentinels to name a master other than %(previous_master)s',
     'healthy': 'the site to be healthy',
 }
@@ -576,9 +653,9 @@ def wait_condition_met(params, result):
         return True
     if params['wait_for'] == 'healthy':
         return bool(result['healthy'])
-    master = result['master']
-    return (master is not None and result['source'] == 'sentinels'
-            and master['name'] != params['previous_master'])
+    if params['wait_for'] == 'decided':
+        return not result['ambiguous']
+    return result['sentinel_majority'] not in (None, params['previous_master'])
 
 
 def main():
@@ -603,7 +680,7 @@ def main():
         probe_timeout=dict(type='float', default=5.0),
         max_lag=dict(type='int', default=1),
         max_probe_ms=dict(type='float', default=1000.0),
-        wait_for=dict(type='str', default='none', choices=['none', 'new_master', 'healthy']),
+        wait_for=dict(type='str', default='none', choices=['none', 'decided', 'new_master', 'healthy']),
         previous_master=dict(type='str'),
         wait_timeout=dict(type='float', default=60.0),
         poll_interval=dict(type='float', default=0.2),

@@ -95,12 +95,14 @@ def test_unreachable_replica():
 def test_wait_conditions():
     from ansible_collections.hastack.redis.plugins.modules.redis_topology import wait_condition_met
     params = {'wait_for': 'new_master', 'previous_master': 'n1'}
-    moved = {'master': {'name': 'n2'}, 'source': 'sentinels', 'healthy': False}
+    # new_master is an observation: a Sentinel majority names another node, whatever the decision says
+    moved = {'master': None, 'ambiguous': True, 'sentinel_majority': 'n2', 'healthy': False}
     assert wait_condition_met(params, moved)
-    assert not wait_condition_met(params, dict(moved, master={'name': 'n1'}))
-    # A new master that only the nodes (not a Sentinel majority) report does not count.
-    assert not wait_condition_met(params, dict(moved, source='nodes'))
-    assert not wait_condition_met(params, dict(moved, master=None))
+    assert not wait_condition_met(params, dict(moved, sentinel_majority='n1'))
+    # a new master that only the nodes (not a Sentinel majority) report does not count
+    assert not wait_condition_met(params, dict(moved, sentinel_majority=None, master={'name': 'n2'}))
+    assert wait_condition_met({'wait_for': 'decided'}, {'ambiguous': False})
+    assert not wait_condition_met({'wait_for': 'decided'}, {'ambiguous': True})
     assert wait_condition_met({'wait_for': 'healthy'}, {'healthy': True})
     assert not wait_condition_met({'wait_for': 'healthy'}, {'healthy': False})
     assert wait_condition_met({'wait_for': 'none'}, {'healthy': False})

@@ -28,10 +28,11 @@ class Store(object):
 
 
 class FakeNode(FakeClient):
-    def __init__(self, host, role, info, store=None, delay_gets=0):
+    def __init__(self, host, role, info, store=None, delay_gets=0, keys=0):
         super(FakeNode, self).__init__(host, 6379)
         self.role = role
         self.info = info
+        self.keys = keys
         self.store = store
         self.delay_gets = delay_gets
         self.get_count = 0
@@ -40,6 +41,8 @@ class FakeNode(FakeClient):
         cmd = args[0].upper()
         if cmd == 'ROLE':
             return self.role
+        if cmd == 'INFO' and args[1:] == ('keyspace',):
+            return '# Keyspace\r\n' + ('db0:keys=%d,expires=0,avg_ttl=0\r\n' % self.keys if self.keys else '')
         if cmd == 'INFO':
             return self.info
         if cmd == 'SET':
@@ -227,13 +230,102 @@ def test_ambiguous_without_failing(cluster, run_module):
     assert result['_rc'] == 0 and result['ambiguous'] is True and result['master'] is None
 
 
-def test_brand_new_site(cluster, run_module):
+def test_nothing_answers_is_not_a_new_site(cluster, run_module):
     cluster({})
     result = run(run_module)
-    assert result['_rc'] == 0
+    assert result['_rc'] == 1 and result['master'] is None and result['ambiguous'] is True
+    assert 'every data node must answer' in result['msg']
+    assert all(not v['reachable'] and v['error_kind'] == 'connect' for v in result['nodes'].values())
+    # a dry run of a site not installed yet goes on with the bootstrap master (nothing acts on it)
+    result = run(run_module, _ansible_check_mode=True)
+    assert result['_rc'] == 0 and result['source'] == 'bootstrap'
     assert result['master'] == {'name': 'n1', 'host': '10.0.0.1', 'port': 6379}
-    assert result['source'] == 'bootstrap'
-    assert all(not v['reachable'] for v in result['nodes'].values())
+
+
+def empty_masters(keys=(0, 0, 0)):
+    return dict((('node', '10.0.0.%d' % i), (lambda i=i: FakeNode('10.0.0.%d' % i, ['master', 0, []],
+                                                                   master_info([]), Store(), keys=keys[i - 1])))
+                for i in (1, 2, 3))
+
+
+def test_brand_new_site(cluster, run_module):
+    f = empty_masters()
+    for i in (1, 2, 3):
+        f[('sentinel', '10.0.0.%d' % i)] = (lambda i=i: FakeSentinelView('10.0.0.%d' % i, None, no_such_master=True))
+    cluster(f)
+    result = run(run_module)
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['master'] == {'name': 'n1', 'host': '10.0.0.1', 'port': 6379}
+    assert result['source'] == 'bootstrap' and result['nodes']['n2']['keys'] == 0
+
+
+def test_node_with_data_keeps_the_bootstrap_master_from_being_chosen(cluster, run_module):
+    cluster(empty_masters(keys=(0, 1000, 0)))
+    result = run(run_module)
+    assert result['_rc'] == 1 and result['master'] is None
+    assert result['nodes']['n2']['keys'] == 1000
+    assert 'n2 holds 1000 keys' in result['msg'] and 'not provably new' in result['msg']
+    assert result['problems'][0].startswith('no master could be decided: ')
+
+
+class TLSFailingClient(FakeClient):
+    def handle(self, args):
+        from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisTLSError
+        raise RedisTLSError('TLS handshake with %s failed: certificate verify failed: certificate has expired'
+                            % self.address)
+
+
+def test_tls_handshake_failures_are_their_own_state(cluster, run_module):
+    f = dict((('node', '10.0.0.%d' % i), (lambda i=i: TLSFailingClient('10.0.0.%d' % i, 6379))) for i in (1, 2, 3))
+    f.update((('sentinel', '10.0.0.%d' % i), (lambda i=i: TLSFailingClient('10.0.0.%d' % i, 26379)))
+             for i in (1, 2, 3))
+    cluster(f)
+    for check_mode in (False, True):
+        result = run(run_module, _ansible_check_mode=check_mode)
+        assert result['_rc'] == 1 and result['master'] is None, check_mode
+        assert result['nodes']['n1']['error_kind'] == 'tls' and result['sentinels']['s1']['error_kind'] == 'tls'
+        assert 'TLS handshake failed' in result['msg'] and 'certificate has expired' in result['msg']
+        assert 'check the certificates' in result['msg']
+
+
+def test_wait_for_decided_waits_out_a_transient_state(cluster, run_module, monkeypatch):
+    readings = {'n': 0}
+    f = healthy()
+
+    def sentinel(host):
+        readings['n'] += 1
+        # the first three readings (one per Sentinel): s1 still flags the master down
+        flags = 'master,s_down' if readings['n'] == 1 else 'master'
+        view = FakeSentinelView(host, ('10.0.0.2', 6379))
+        original = view.handle
+
+        def handle(args):
+            reply = original(args)
+            if args[1].upper() == 'MASTER':
+                reply[reply.index('flags') + 1] = flags
+            return reply
+        view.handle = handle
+        return view
+    for i in (1, 2, 3):
+        f[('sentinel', '10.0.0.%d' % i)] = (lambda i=i: sentinel('10.0.0.%d' % i))
+    cluster(f)
+    result = run(run_module, fail_on_ambiguous=True, poll_interval=0.01, wait_timeout=5)
+    assert result['_rc'] == 1 and 's_down' in result['msg']
+    readings['n'] = 0
+    result = run(run_module, wait_for='decided', poll_interval=0.01, wait_timeout=5)
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['master']['name'] == 'n2' and result['condition_met_at'] is not None
+
+
+def test_wait_for_decided_stops_at_once_when_waiting_cannot_help(cluster, run_module):
+    f = empty_masters()
+    f[('node', '10.0.0.1')] = lambda: FakeNode('10.0.0.1', ['master', 0, []], master_info([('10.0.0.3', 5, 0)]))
+    f[('node', '10.0.0.2')] = lambda: FakeNode('10.0.0.2', ['master', 0, []], master_info([('10.0.0.3', 5, 0)]))
+    cluster(f)
+    result = run(run_module, wait_for='decided', poll_interval=0.01, wait_timeout=30)
+    assert result['_rc'] == 1 and result['retry'] is False
+    assert 'two or more masters have replicas' in result['msg'] and 'waiting would not change it' in result['msg']
+    assert result['waited_s'] < 5
 
 
 def test_bootstrap_must_be_a_node(cluster, run_module):
