@@ -17,6 +17,11 @@ description:
   - Only point replicas at the master that M(hastack.redis.redis_topology) reports. Once Sentinel
     monitors the group it owns the replication topology; re-pointing a replica at a stale master
     would undo a failover.
+  - Two guards run right before C(REPLICAOF), because the topology may have moved since it was read
+    (a failover, a node rebuilt) and a resync drops the replica's data set. The module refuses to
+    demote a server that is itself a master with replicas attached or with keys (C(INFO keyspace)),
+    and refuses to point it at a O(master_host) that does not answer C(ROLE) as a master. Nothing
+    is changed when a guard refuses.
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
@@ -126,14 +131,57 @@ def wait_for_sync(client, login_host, login_port, master_host, master_port, time
         sleep(interval)
 
 
+RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
+
+
+def _keys(client):
+    info = parse_info(client.execute('INFO', 'keyspace'))
+    return sum(int(v.get('keys') or 0) for k, v in info.items()
+               if k.startswith('db') and k[2:].isdigit() and isinstance(v, dict))
+
+
+def check_safe_to_repoint(client, role, master_client, login_host, login_port, master_host, master_port):
+    """Refuse (ReplicationFailure) a REPLICAOF that would drop data or point at a non-master."""
+    here = '%s:%s' % (login_host, login_port)
+    there = '%s:%s' % (master_host, master_port)
+    if role['role'] == 'master':
+        if role.get('replicas'):
+            raise ReplicationFailure(
+                'refusing to make %s a replica of %s: it is a master with %d replica(s) attached, so the '
+                'topology changed since it was read. %s' % (here, there, len(role['replicas']), RUNBOOK))
+        keys = _keys(client)
+        if keys > 0:
+            raise ReplicationFailure(
+                'refusing to make %s a replica of %s: it is a master holding %d keys, which the resync would '
+                'drop. %s' % (here, there, keys, RUNBOOK))
+    if master_client is None:
+        return
+    try:
+        target = parse_role(master_client.execute('ROLE'))
+    except RedisConnectionError as exc:
+        raise ReplicationFailure('refusing to make %s a replica of %s: the master does not answer from here (%s). '
+                                 '%s' % (here, there, exc, RUNBOOK))
+    except RedisError as exc:
+        raise ReplicationFailure('refusing to make %s a replica of %s: the master answers ROLE with an error (%s). '
+                                 '%s' % (here, there, exc.message, RUNBOOK))
+    finally:
+        master_client.close()
+    if target['role'] != 'master':
+        raise ReplicationFailure(
+            'refusing to make %s a replica of %s: that node reports role %s, not master (a failover is probably in '
+            'progress). %s' % (here, there, target['role'], RUNBOOK))
+
+
 def ensure_replication(client, login_host, login_port, master_host, master_port, wait_timeout, check_mode,
-                       clock=None, sleep=None):
+                       clock=None, sleep=None, master_client=None):
     if _same_host(master_host, login_host) and int(master_port) == int(login_port):
         raise ReplicationFailure('refusing to make %s:%s a replica of itself' % (login_host, login_port))
     role = parse_role(client.execute('ROLE'))
     already = (role['role'] == 'slave' and _same_host(role['master_host'], master_host)
                and role['master_port'] == int(master_port))
     changed = not already
+    if changed:
+        check_safe_to_repoint(client, role, master_client, login_host, login_port, master_host, master_port)
     if changed and not check_mode:
         client.execute('REPLICAOF', master_host, str(master_port))
         try:
@@ -156,9 +204,10 @@ def ensure_replication(client, login_host, login_port, master_host, master_port,
 def run_module(module):
     p = module.params
     client = client_from_module(module)
+    master_client = client_from_module(module, host=p['master_host'], port=p['master_port'])
     try:
         result = ensure_replication(client, p['login_host'], p['login_port'], p['master_host'], p['master_port'],
-                                    p['wait_timeout'], module.check_mode)
+                                    p['wait_timeout'], module.check_mode, master_client=master_client)
     except ReplicationFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
     except RedisConnectionError as exc:
@@ -167,6 +216,7 @@ def run_module(module):
         module.fail_json(msg='error from %s: %s' % (client.address, exc.message))
     finally:
         client.close()
+        master_client.close()
     module.exit_json(**result)
 
 

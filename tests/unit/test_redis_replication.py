@@ -30,13 +30,34 @@ class FakeClock(object):
         self.now += seconds
 
 
+class Node(FakeReplica):
+    """A data node whose INFO keyspace answer is separate from the scripted INFO replication replies."""
+
+    def __init__(self, role, infos, keys=0):
+        super(Node, self).__init__(role, infos)
+        self.keys = keys
+
+    def handle(self, args):
+        if args[0].upper() == 'INFO' and args[1:] == ('keyspace',):
+            return '# Keyspace\r\n' + ('db0:keys=%d,expires=0,avg_ttl=0\r\n' % self.keys if self.keys else '')
+        return super(Node, self).handle(args)
+
+
 @pytest.fixture
 def node(monkeypatch):
-    def install(role, infos):
-        fake = FakeReplica(role, infos)
-        monkeypatch.setattr(mod, 'client_from_module', lambda module, **kw: fake)
+    """The node under test; the master it is pointed at (``master_host``) answers ROLE as ``target_role``."""
+    state = {}
+
+    def install(role, infos, keys=0, target_role=('master', 0, [])):
+        fake = Node(role, infos, keys=keys)
+        state['target'] = Node(list(target_role), [])
+
+        def client_from_module(module, host=None, port=None, **kw):
+            return state['target'] if host is not None else fake
+        monkeypatch.setattr(mod, 'client_from_module', client_from_module)
         return fake
 
+    install.state = state
     return install
 
 
@@ -127,3 +148,44 @@ def test_timeout_when_already_configured_reports_unchanged(node, clock, run_modu
     assert result['_rc'] == 1 and 'did not finish its initial sync' in result['msg']
     assert result['changed'] is False
     assert fake.commands('REPLICAOF') == []
+
+
+# --- guards right before REPLICAOF (review: replicas pointed at an empty master, a dead master) ---------
+
+def test_refuses_to_demote_a_master_holding_keys(node, clock, run_module):
+    fake = node(['master', 0, []], [MASTER_INFO], keys=1000)
+    for check_mode in (False, True):
+        result = run(run_module, _ansible_check_mode=check_mode)
+        assert result['_rc'] == 1 and 'master holding 1000 keys' in result['msg']
+        assert 'Nothing was changed' in result['msg']
+    assert fake.commands('REPLICAOF') == [] and fake.commands('CONFIG') == []
+
+
+def test_refuses_to_demote_a_master_with_replicas(node, clock, run_module):
+    fake = node(['master', 100, [['10.0.0.3', '6379', '100']]], [MASTER_INFO])
+    result = run(run_module)
+    assert result['_rc'] == 1 and 'master with 1 replica(s) attached' in result['msg']
+    assert fake.commands('REPLICAOF') == []
+
+
+def test_refuses_a_target_that_is_not_a_master(node, clock, run_module):
+    fake = node(['slave', '10.0.0.3', 6379, 'connected', 5], [SYNCED], target_role=('slave', '10.0.0.3', 6379,
+                                                                                     'connected', 5))
+    result = run(run_module)
+    assert result['_rc'] == 1 and 'reports role slave, not master' in result['msg']
+    assert fake.commands('REPLICAOF') == []
+
+
+def test_refuses_a_target_that_does_not_answer(node, clock, run_module):
+    from redis_fakes import DeadClient
+    fake = node(['master', 0, []], [MASTER_INFO])
+    node.state['target'] = DeadClient('10.0.0.1', 6379)
+    result = run(run_module)
+    assert result['_rc'] == 1 and 'does not answer from here' in result['msg']
+    assert fake.commands('REPLICAOF') == []
+
+
+def test_an_empty_master_is_demoted(node, clock, run_module):
+    fake = node(['master', 0, []], [SYNCED], keys=0)
+    result = run(run_module)
+    assert result['_rc'] == 0 and fake.commands('REPLICAOF') == [('REPLICAOF', '10.0.0.1', '6379')]
