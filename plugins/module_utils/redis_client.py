@@ -22,7 +22,7 @@ import ssl
 __all__ = [
     'RedisError', 'RedisAuthError', 'RedisConnectionError', 'RedisTLSError', 'RedisClient',
     'encode_command', 'RespReader', 'parse_info', 'parse_role', 'parse_memory',
-    'normalize_config_value', 'MEMORY_CONFIG_KEYS', 'pairs_to_dict',
+    'normalize_config_value', 'MEMORY_CONFIG_KEYS', 'pairs_to_dict', 'keyspace_keys',
     'redis_connection_argument_spec', 'client_from_module', 'scrub_secrets',
     'is_immutable_config_error', 'split_config_args', 'quote_config_arg',
 ]
@@ -354,6 +354,12 @@ def parse_info(text):
         kv = _parse_kv_list(value) if '=' in value else None
         result[key] = kv if kv is not None else _maybe_int(value)
     return result
+
+
+def keyspace_keys(info):
+    """Number of keys in every database of a parsed INFO keyspace section (``db0:keys=N,...``)."""
+    return sum(int(v.get('keys') or 0) for k, v in info.items()
+               if k.startswith('db') and k[2:].isdigit() and isinstance(v, dict))
 
 
 def pairs_to_dict(reply):

@@ -11,7 +11,7 @@ decides. Every rule is unit-tested in tests/unit/test_topology.py.
 from __future__ import annotations
 
 __all__ = ['decide_master', 'describe_nodes', 'describe_sentinels', 'format_addr', 'health_problems',
-           'DOWN_FLAGS']
+           'sentinel_majority', 'sentinel_votes', 'DOWN_FLAGS']
 
 
 def format_addr(host, port):
@@ -189,6 +189,30 @@ def _decide_from_nodes(nodes, bootstrap, sentinels_know_master):
         'master, using the bootstrap master %s; %s' % (bootstrap, seen))
 
 
+def sentinel_votes(sentinels):
+    """What the Sentinels that answered without an error say: {(host, port): [Sentinel names]}."""
+    votes = {}
+    for name in sorted(sentinels):
+        s = sentinels[name] or {}
+        addr = s.get('master_addr')
+        if s.get('reachable') and not s.get('error') and addr:
+            votes.setdefault(_key(addr[0], addr[1]), []).append(name)
+    return votes
+
+
+def sentinel_majority(nodes, sentinels):
+    """Name of the node that a strict majority of the configured Sentinels name as master, else None.
+
+    An observation only (the drills time a failover by it); what a run may act on
+    is decided by decide_master, which also weighs flags, epochs and the nodes.
+    """
+    majority = len(sentinels) // 2 + 1
+    for key, voters in sentinel_votes(sentinels).items():
+        if len(voters) >= majority:
+            return _addr_index(nodes).get(key)
+    return None
+
+
 def decide_master(nodes, sentinels, bootstrap, dry_run=False):
     """Decide which node is the master, or that it cannot be decided safely.
 
@@ -209,13 +233,7 @@ def decide_master(nodes, sentinels, bootstrap, dry_run=False):
     majority = len(sentinels) // 2 + 1
     tls = _tls_text(nodes, sentinels)
 
-    # what the Sentinels that answered say, grouped by address
-    votes = {}
-    for name in sorted(sentinels):
-        s = sentinels[name] or {}
-        addr = s.get('master_addr')
-        if s.get('reachable') and not s.get('error') and addr:
-            votes.setdefault(_key(addr[0], addr[1]), []).append(name)
+    votes = sentinel_votes(sentinels)
 
     def addr_text(key):
         name = index.get(key)

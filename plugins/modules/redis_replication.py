@@ -84,6 +84,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisConnectionError,
     RedisError,
     client_from_module,
+    keyspace_keys,
     parse_info,
     parse_role,
     redis_connection_argument_spec,
@@ -134,12 +135,6 @@ def wait_for_sync(client, login_host, login_port, master_host, master_port, time
 RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
 
 
-def _keys(client):
-    info = parse_info(client.execute('INFO', 'keyspace'))
-    return sum(int(v.get('keys') or 0) for k, v in info.items()
-               if k.startswith('db') and k[2:].isdigit() and isinstance(v, dict))
-
-
 def check_safe_to_repoint(client, role, master_client, login_host, login_port, master_host, master_port):
     """Refuse (ReplicationFailure) a REPLICAOF that would drop data or point at a non-master."""
     here = '%s:%s' % (login_host, login_port)
@@ -149,7 +144,7 @@ def check_safe_to_repoint(client, role, master_client, login_host, login_port, m
             raise ReplicationFailure(
                 'refusing to make %s a replica of %s: it is a master with %d replica(s) attached, so the '
                 'topology changed since it was read. %s' % (here, there, len(role['replicas']), RUNBOOK))
-        keys = _keys(client)
+        keys = keyspace_keys(parse_info(client.execute('INFO', 'keyspace')))
         if keys > 0:
             raise ReplicationFailure(
                 'refusing to make %s a replica of %s: it is a master holding %d keys, which the resync would '

@@ -278,6 +278,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisError,
     RedisTLSError,
     client_from_module,
+    keyspace_keys,
     pairs_to_dict,
     parse_info,
     parse_role,
@@ -289,6 +290,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.topology import (
     decide_master,
     format_addr,
     health_problems,
+    sentinel_majority,
 )
 
 PROBE_KEY = 'hastack:health:probe'
@@ -297,12 +299,6 @@ RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in 
 
 def _error_text(exc):
     return exc.message if isinstance(exc, RedisError) else str(exc)
-
-
-def _keyspace_keys(info):
-    """Number of keys in every database of an INFO keyspace section."""
-    return sum(int(v.get('keys') or 0) for k, v in info.items()
-               if k.startswith('db') and k[2:].isdigit() and isinstance(v, dict))
 
 
 def node_view(client, host, port):
@@ -318,7 +314,7 @@ def node_view(client, host, port):
         view['reachable'] = True
         view['role'] = role['role']
         info = parse_info(client.execute('INFO', 'replication'))
-        view['keys'] = _keyspace_keys(parse_info(client.execute('INFO', 'keyspace')))
+        view['keys'] = keyspace_keys(parse_info(client.execute('INFO', 'keyspace')))
     except RedisTLSError as exc:
         # a certificate problem is not an absent server: never taken for a new site
         view['error'] = str(exc)
@@ -470,25 +466,6 @@ def run_probe(master_client, replica_clients, timeout, token=None, clock=time.mo
         for client in pending.values():
             client.close()
     return result
-
-
-def sentinel_majority(nodes, sentinels):
-    """Name of the node that a strict majority of the configured Sentinels name as master, else None.
-
-    An observation only (the drills time a failover by it); what a run may act on
-    is decided by decide_master, which also weighs flags, epochs and the nodes.
-    """
-    votes = {}
-    for s in sentinels.values():
-        if s.get('reachable') and not s.get('error') and s.get('master_addr'):
-            key = (str(s['master_addr'][0]).lower(), int(s['master_addr'][1]))
-            votes[key] = votes.get(key, 0) + 1
-    for key, count in votes.items():
-        if count >= len(sentinels) // 2 + 1:
-            for name, v in nodes.items():
-                if (str(v['host']).lower(), int(v['port'])) == key:
-                    return name
-    return None
 
 
 def _describe_for_failure(nodes, sentinels):

@@ -16,10 +16,11 @@ import time
 
 import pytest
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient, RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.modules import redis_topology
 
 from test_live_loopback import REDIS_SERVER, free_port, start_server  # noqa: F401 (fixture)
+from test_live_sentinel_acl import wait_for
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
 
@@ -34,20 +35,6 @@ def params(nodes, sentinels, bootstrap):
 
 def make_client(kind, host, port):
     return RedisClient(host, port, password=None if kind == 'sentinel' else PW, timeout=0.5)
-
-
-def wait_for(what, check, timeout=30):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (RedisError, OSError) as exc:
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError('%s: not reached within %ss (last: %r)' % (what, timeout, last))
 
 
 def test_rebuilt_empty_bootstrap_node_is_not_taken_for_a_new_site(start_server, run_module):  # noqa: F811
