@@ -1,100 +1,482 @@
 # Copyright: Contributors to the hastack.redis project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+"""redis_switchover against an in-memory site: one master, two replicas, three Sentinels.
+
+The module runs through ``main()`` (argument checks, check mode, exit and fail
+paths); ``client_from_module`` hands out clients of the fake nodes below, and
+the module's ``time`` is a fake clock, so a timeout costs no real time. A
+Sentinel's behaviour after ``SENTINEL FAILOVER`` is scripted by the number of
+``SENTINEL GET-MASTER-ADDR-BY-NAME`` calls the module has made (``Site.tick``).
+"""
+
 from __future__ import annotations
 
-import pytest
+import os
+import time as real_time
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError
+import pytest
+import yaml
+
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
 from ansible_collections.hastack.redis.plugins.modules import redis_switchover as sw
 
 from redis_fakes import FakeClient
 
 OLD = ('10.0.0.1', 6379)
-NEW = ['10.0.0.2', '6379']
-LOG = []
+TARGET = ('10.0.0.2', 6379)
+OTHER = ('10.0.0.3', 6379)
+ROLE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'redis_common')
 
 
-class Master(FakeClient):
-    def __init__(self, lagging_polls=0):
-        super().__init__(*OLD)
-        self.lagging_polls = lagging_polls
+class Node(object):
+    """A data node: role, replication offset, write pause; every command logged with the role it met."""
+
+    def __init__(self, site, addr, master=None):
+        self.site = site
+        self.addr = addr
+        self.master = master  # (host, port) of its master; None when it is a master
+        self.offset = 100
+        self.lagging_polls = 0
+        self.paused = False
+        self.reachable = True
+        self.refuse = {}  # command name -> error message
+        self.log = []
+
+    @property
+    def role(self):
+        return 'master' if self.master is None else 'slave'
 
     def handle(self, args):
-        LOG.append(('master',) + args)
-        if args[0] == 'INFO':
+        if not self.reachable:
+            raise RedisConnectionError('cannot connect to %s:%s: Connection refused' % self.addr)
+        self.log.append((args, self.role, self.paused))
+        cmd = args[0].upper()
+        if cmd in self.refuse:
+            raise RedisError(self.refuse[cmd])
+        if cmd == 'PING':
+            return 'PONG'
+        if cmd == 'CLIENT':
+            self.paused = args[1].upper() == 'PAUSE'
+            return 'OK'
+        if cmd == 'ROLE':
+            if self.master is None:
+                return ['master', self.offset, [[h, str(p), str(self.offset)] for h, p in self.replicas()]]
+            return ['slave', self.master[0], self.master[1], 'connected', self.offset]
+        if cmd == 'INFO':
+            if self.master is not None:
+                return 'role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\n' % self.master
+            lines = ['role:master', 'connected_slaves:%d' % len(self.replicas()), 'master_repl_offset:%d' % self.offset]
             behind = self.lagging_polls > 0
             self.lagging_polls -= 1
-            return ('master_repl_offset:100\r\nslave0:ip=10.0.0.2,port=6379,state=online,offset=%d,lag=0\r\n'
-                    'slave1:ip=10.0.0.3,port=6379,state=online,offset=100,lag=0\r\n' % (90 if behind else 100))
-        return 'OK'
+            for i, (h, p) in enumerate(self.replicas()):
+                lines.append('slave%d:ip=%s,port=%d,state=online,offset=%d,lag=0'
+                             % (i, h, p, self.offset - 10 if behind and i == 0 else self.offset))
+            return '\r\n'.join(lines) + '\r\n'
+        if cmd == 'REPLICAOF':
+            self.master = None if args[1].upper() == 'NO' else (args[1], int(args[2]))
+            return 'OK'
+        if cmd == 'CONFIG':
+            return 'OK'
+        if cmd == 'SET':
+            if self.master is not None:
+                raise RedisError("READONLY You can't write against a read only replica.")
+            return 'OK'
+        raise RedisError('ERR unknown command %r' % (args[0],))
+
+    def replicas(self):
+        return [n.addr for n in self.site.nodes.values() if n.master == self.addr]
+
+    def unpaused_as_master_after_failover(self):
+        """CLIENT UNPAUSE commands this node got while still a master, after SENTINEL FAILOVER was sent."""
+        return [entry for entry in self.log[self.site.failover_log_index.get(self.addr, len(self.log)):]
+                if entry[0][:2] == ('CLIENT', 'UNPAUSE') and entry[1] == 'master']
 
 
-class Sentinel(FakeClient):
-    def __init__(self, name, switch_after=1, down=False):
-        super().__init__(name, 26379)
-        self.polls = 0
-        self.switch_after = switch_after
-        self.down = down
+class Sentinel(object):
+    def __init__(self, site, name):
+        self.site = site
+        self.host = name
+        self.port = 26379
+        self.names = OLD
+        self.in_progress = False
+        self.reachable = True
+        self.failover_reply = 'OK'  # or an exception to raise
+        self.log = []
 
     def handle(self, args):
-        LOG.append((self.host,) + args)
-        if self.down:
-            raise RedisConnectionError('%s refused' % self.host)
-        if args[1] == 'GET-MASTER-ADDR-BY-NAME':
-            self.polls += 1
-            return NEW if self.polls > self.switch_after else [OLD[0], str(OLD[1])]
-        return 'OK'
+        if not self.reachable:
+            raise RedisConnectionError('cannot connect to %s:26379: Connection refused' % self.host)
+        self.log.append(args)
+        sub = args[1].upper()
+        if sub == 'FAILOVER':
+            if isinstance(self.failover_reply, RedisError):
+                raise self.failover_reply
+            self.site.failover(self)
+            if isinstance(self.failover_reply, Exception):
+                raise self.failover_reply
+            return self.failover_reply
+        if sub == 'GET-MASTER-ADDR-BY-NAME':
+            self.site.tick()
+            if not self.reachable:  # the tick may have cut it off
+                raise RedisConnectionError('error reading from %s:26379: timed out' % self.host)
+            return [self.names[0], str(self.names[1])]
+        if sub == 'MASTER':
+            flags = 'master,failover_in_progress' if self.in_progress else 'master'
+            return ['name', 'mymaster', 'ip', self.names[0], 'port', str(self.names[1]), 'flags', flags]
+        raise RedisError('ERR Unknown sentinel subcommand')
 
 
-class Clock(object):
+class Client(FakeClient):
+    """What client_from_module returns: a connection to one fake node or Sentinel."""
+
+    def __init__(self, target):
+        super(Client, self).__init__(target.host if isinstance(target, Sentinel) else target.addr[0],
+                                     target.port if isinstance(target, Sentinel) else target.addr[1])
+        self.target = target
+
+    def connect(self):
+        if not self.target.reachable:
+            raise RedisConnectionError('cannot connect to %s: Connection refused' % self.address)
+
+    def handle(self, args):
+        return self.target.handle(args)
+
+
+class Site(object):
+    """Master OLD with replicas TARGET and OTHER; Sentinels s1, s2, s3 (s1 answers SENTINEL FAILOVER)."""
+
     def __init__(self):
-        self.t = 1000.0
+        self.nodes = {}
+        for addr in (OLD, TARGET, OTHER):
+            self.nodes[addr] = Node(self, addr, master=None if addr == OLD else OLD)
+        self.sentinels = [Sentinel(self, 's%d' % i) for i in (1, 2, 3)]
+        self.ticks = 0
+        self.started = False
+        self.events = []  # (tick after SENTINEL FAILOVER, callable)
+        self.on_failover = []  # callables run when a Sentinel accepts SENTINEL FAILOVER
+        self.failover_log_index = {}
 
-    def __call__(self):
+    @property
+    def old(self):
+        return self.nodes[OLD]
+
+    def failover(self, sentinel):
+        sentinel.in_progress = True
+        self.started = True
+        self.failover_log_index = dict((a, len(n.log)) for a, n in self.nodes.items())
+        self.ticks = 0
+        for action in self.on_failover:
+            action()
+
+    def tick(self):
+        if not self.started:
+            return
+        self.ticks += 1
+        for when, action in list(self.events):
+            if self.ticks >= when:
+                self.events.remove((when, action))
+                action()
+
+    # scripted steps of a Sentinel failover
+    def promote(self, addr=TARGET):
+        self.nodes[addr].master = None
+
+    def name(self, sentinel_index, addr=TARGET):
+        self.sentinels[sentinel_index].names = addr
+
+    def finish(self, sentinel_index=0):
+        self.sentinels[sentinel_index].in_progress = False
+
+    def client_from_module(self, module, host=None, port=None, **kwargs):
+        for s in self.sentinels:
+            if (s.host, s.port) == (host, port):
+                return Client(s)
+        return Client(self.nodes[(host, int(port))])
+
+
+class FakeTime(object):
+    """The module's clock: sleep() advances it."""
+
+    def __init__(self):
+        self.t = 1700000000.0
+
+    def time(self):
         return self.t
 
-    def sleep(self, s):
-        self.t += s
+    def monotonic(self):
+        return self.t
+
+    def sleep(self, seconds):
+        self.t += seconds
+
+    def __getattr__(self, name):
+        return getattr(real_time, name)
 
 
-def run(master, sentinels, timeout=20.0):
-    clock = Clock()
-    return sw.switchover(master, sentinels, 'mymaster', 15000, timeout, clock=clock, sleep=clock.sleep)
+@pytest.fixture
+def site(monkeypatch):
+    s = Site()
+    monkeypatch.setattr(sw, 'client_from_module', s.client_from_module)
+    monkeypatch.setattr(sw, 'time', FakeTime())
+    return s
 
 
-def test_order_of_operations():
-    del LOG[:]
-    master = Master(lagging_polls=2)
-    sentinels = [Sentinel('s1'), Sentinel('s2', switch_after=3), Sentinel('s3', down=True)]
-    result = run(master, sentinels)
-    master_cmds = [c[1:] for c in LOG if c[0] == 'master']
-    assert master_cmds[0] == ('CLIENT', 'PAUSE', '15000', 'WRITE')
-    assert master_cmds.count(('INFO', 'replication')) == 3  # waited for the lagging replica
-    assert master_cmds[-3:] == [('REPLICAOF', '10.0.0.2', '6379'), ('CONFIG', 'REWRITE'), ('CLIENT', 'UNPAUSE')]
-    failover = [c for c in LOG if c[1:] == ('SENTINEL', 'FAILOVER', 'mymaster')]
-    assert failover == [('s1', 'SENTINEL', 'FAILOVER', 'mymaster')]
-    # SENTINEL FAILOVER only after the replicas caught up, REPLICAOF only after a majority agreed.
-    assert LOG.index(failover[0]) > max(i for i, c in enumerate(LOG) if c[1:2] == ('INFO',))
+def args(**kw):
+    a = {'master_host': OLD[0], 'master_port': OLD[1], 'login_user': 'admin', 'login_password': 'secret-pw',
+         'sentinels': [{'host': 's1'}, {'host': 's2'}, {'host': 's3'}], 'timeout': 1.0, 'pause_ms': 15000}
+    a.update(kw)
+    return a
+
+
+def commands(node):
+    return [entry[0] for entry in node.log]
+
+
+# --- the normal switchover ---------------------------------------------------------------------
+
+def test_switchover_order_of_operations(site, run_module):
+    site.old.lagging_polls = 3  # the first INFO is the check before the pause
+    site.sentinels[2].reachable = False
+    site.events = [(2, site.promote), (2, lambda: site.name(0)), (4, lambda: site.name(1))]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0, result.get('msg')
+    cmds = commands(site.old)
+    pause = cmds.index(('CLIENT', 'PAUSE', '15000', 'WRITE'))
+    assert cmds[pause + 1:].count(('INFO', 'replication')) == 3  # waited for the lagging replica
+    after = cmds[cmds.index(('REPLICAOF', '10.0.0.2', '6379')):]
+    assert after == [('REPLICAOF', '10.0.0.2', '6379'), ('CONFIG', 'REWRITE'), ('CLIENT', 'UNPAUSE'), ('ROLE',)]
+    assert [c for c in site.sentinels[0].log if c[1] == 'FAILOVER'] == [('SENTINEL', 'FAILOVER', 'mymaster')]
+    assert not any(c[1] == 'FAILOVER' for s in site.sentinels[1:] for c in s.log)
+    assert site.old.unpaused_as_master_after_failover() == []
+    assert result['state'] == 'switched_over' and result['changed'] is True
     assert result['new_master'] == {'host': '10.0.0.2', 'port': 6379}
+    assert result['old_master'] == {'host': '10.0.0.1', 'port': 6379}
+    assert result['target_promoted'] is True and result['old_master_role'] == 'slave'
     assert result['paused_at'] <= result['promoted_at'] <= result['resumed_at']
+    assert result['write_pause_s'] == round(result['resumed_at'] - result['paused_at'], 3)
+    assert sorted((c['host'], c['port']) for c in result['candidates']) == [TARGET, OTHER]
+    assert 'secret-pw' not in result['_raw']
 
 
-def test_writes_resume_when_the_sentinels_never_agree():
-    del LOG[:]
-    master = Master()
-    sentinels = [Sentinel('s1', switch_after=10 ** 6), Sentinel('s2', switch_after=10 ** 6), Sentinel('s3')]
-    with pytest.raises(sw.SwitchoverError, match='did not agree'):
-        run(master, sentinels, timeout=2.0)
-    master_cmds = [c[1:] for c in LOG if c[0] == 'master']
-    assert master_cmds[-1] == ('CLIENT', 'UNPAUSE')
-    assert ('REPLICAOF', '10.0.0.2', '6379') not in master_cmds
+# --- (a) timeout after a Sentinel accepted SENTINEL FAILOVER, the target promoted ------------------
+
+def test_timeout_after_failover_with_target_promoted_demotes_the_old_master(site, run_module):
+    # The replica is promoted at once, but no Sentinel names it within the timeout.
+    site.on_failover = [site.promote]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1
+    old = site.old
+    assert old.role == 'slave' and old.master == TARGET
+    # never let through as a master once the failover was sent
+    assert old.unpaused_as_master_after_failover() == []
+    assert ('REPLICAOF', '10.0.0.2', '6379') in commands(old)
+    assert commands(old)[-2:] == [('CLIENT', 'UNPAUSE'), ('ROLE',)]
+    assert not old.paused
+    assert result['state'] == 'promoted_after_timeout'
+    assert result['new_master'] == {'host': '10.0.0.2', 'port': 6379}
+    assert result['target_promoted'] is True and result['old_master_role'] == 'slave'
+    assert '10.0.0.2:6379' in result['msg'] and 'did not agree' in result['msg']
+    masters = [a for a, n in site.nodes.items() if n.role == 'master']
+    assert masters == [TARGET]
+
+
+def test_timeout_then_the_leader_names_the_new_master(site, run_module):
+    # The leader reconfigures after the timeout; the two others never answer in time.
+    site.on_failover = [lambda: setattr(site.sentinels[1], 'reachable', False),
+                        lambda: setattr(site.sentinels[2], 'reachable', False)]
+    site.events = [(25, site.promote), (25, lambda: site.name(0))]  # after the 1 s timeout
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'promoted_after_timeout', result['msg']
+    assert site.old.master == TARGET and site.old.unpaused_as_master_after_failover() == []
+    assert result['new_master'] == {'host': '10.0.0.2', 'port': 6379}
+
+
+# --- (b) the failover was aborted ---------------------------------------------------------------
+
+def test_failover_aborted_resumes_writes_on_the_old_master(site, run_module):
+    site.events = [(5, site.finish)]  # the leader gives up; nobody was promoted
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1
+    old = site.old
+    assert old.role == 'master' and not old.paused
+    assert not any(c[0] == 'REPLICAOF' for c in commands(old))
+    assert commands(old)[-2:] == [('CLIENT', 'UNPAUSE'), ('ROLE',)]
+    assert result['state'] == 'failover_aborted'
+    assert result['new_master'] == {'host': '10.0.0.1', 'port': 6379}
+    assert result['target_promoted'] is False and result['old_master_role'] == 'master'
+    assert 'aborted' in result['msg'] and '10.0.0.1:6379 is still the master' in result['msg']
+    assert 'resumed_at' in result and 'paused_until' not in result
+
+
+def test_failover_still_in_progress_after_the_wait_keeps_writes_paused(site, run_module):
+    # The leader stays in failover_in_progress and nobody is promoted: it cannot be told.
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'unknown'
+    old = site.old
+    assert old.paused and old.role == 'master'
+    assert not any(c[:2] == ('CLIENT', 'UNPAUSE') for c in commands(old))
+    assert result['new_master'] is None and result['target_promoted'] is None
+    assert 'resumed_at' not in result and result['paused_until'] > result['paused_at']
+    assert 'paused until' in result['msg'] and "'Ambiguous topology'" in result['msg']
+    assert 'failover_in_progress' in result['msg']
+
+
+def test_leader_lost_after_failover_is_not_taken_for_an_abort(site, run_module):
+    # Without the leader nobody can say it stopped: the others naming OLD proves nothing.
+    site.on_failover = [lambda: setattr(site.sentinels[0], 'reachable', False)]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'unknown'
+    assert site.old.paused and site.old.unpaused_as_master_after_failover() == []
+
+
+def test_failover_reply_lost_counts_as_accepted(site, run_module):
+    site.sentinels[0].failover_reply = RedisConnectionError('error reading from s1:26379: timed out')
+    site.events = [(2, site.promote), (2, lambda: site.name(1)), (3, lambda: site.name(2))]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0, result['msg']
+    # not sent a second time: the first may have started a failover
+    assert not any(c[1] == 'FAILOVER' for s in site.sentinels[1:] for c in s.log)
+    assert result['failover_sentinel'] == {'host': 's1', 'port': 26379}
+    assert result['state'] == 'switched_over' and site.old.master == TARGET
+
+
+def test_two_replicas_report_master_is_not_guessed(site, run_module):
+    site.on_failover = [site.promote, lambda: site.promote(OTHER)]
+    result = run_module(sw.main, args())
+    assert result['state'] == 'unknown' and site.old.paused and site.old.role == 'master'
+
+
+def test_refused_demotion_keeps_writes_paused(site, run_module):
+    site.on_failover = [site.promote]
+    site.events = [(1, lambda: site.name(0)), (1, lambda: site.name(1))]
+    site.old.refuse['REPLICAOF'] = "NOPERM this user has no permissions to run the 'replicaof' command"
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'demotion_failed'
+    assert site.old.paused and site.old.unpaused_as_master_after_failover() == []
+    assert result['new_master'] == {'host': '10.0.0.2', 'port': 6379}
+    assert 'REPLICAOF 10.0.0.2 6379' in result['msg'] and 'paused until' in result['msg']
+
+
+# --- failures before SENTINEL FAILOVER ------------------------------------------------------------
+
+def test_replicas_not_caught_up_resume_writes(site, run_module):
+    site.old.lagging_polls = 10 ** 6
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'not_started'
+    assert not any(c[1] == 'FAILOVER' for s in site.sentinels for c in s.log)
+    assert commands(site.old)[-2:] == [('CLIENT', 'UNPAUSE'), ('ROLE',)] and not site.old.paused
+    assert result['old_master_role'] == 'master' and result['target_promoted'] is False
+    assert result['new_master'] == {'host': '10.0.0.1', 'port': 6379}
+    assert 'did not reach' in result['msg'] and 'is still the master' in result['msg']
+
+
+def test_no_sentinel_accepts_failover(site, run_module):
+    for s in site.sentinels:
+        s.failover_reply = RedisError('NOGOODSLAVE No suitable replica to promote')
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'not_started'
+    assert [c[1] for s in site.sentinels for c in s.log].count('FAILOVER') == 3
+    assert not site.old.paused and result['old_master_role'] == 'master'
+    assert 'NOGOODSLAVE' in result['msg']
+
+
+@pytest.mark.parametrize('spoil, message', [
+    (lambda s: setattr(s.old, 'master', TARGET), 'is not a master'),
+    (lambda s: [s.name(0), s.name(1)], 'do not name'),
+    (lambda s: setattr(s.sentinels[1], 'in_progress', True), 'failover is in progress'),
+])
+def test_nothing_is_paused_unless_the_site_is_as_expected(site, run_module, spoil, message):
+    spoil(site)
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and message in result['msg'] and 'nothing was changed' in result['msg']
+    assert not any(c[0] == 'CLIENT' for c in commands(site.old))
+    assert not any(c[1] == 'FAILOVER' for s in site.sentinels for c in s.log)
+
+
+# --- (c) the pause must outlast the wait -------------------------------------------------------
+
+def test_pause_shorter_than_the_wait_is_refused(site, run_module):
+    result = run_module(sw.main, args(pause_ms=15000, timeout=20.0))
+    assert result['_rc'] == 1
+    assert 'pause_ms' in result['msg'] and 'timeout' in result['msg'] and '30000' in result['msg']
+    assert site.old.log == [] and all(s.log == [] for s in site.sentinels)
+
+
+def test_default_pause_and_timeout_agree(site, run_module):
+    a = args()
+    del a['pause_ms'], a['timeout']
+    site.events = [(1, site.promote), (1, lambda: site.name(0)), (1, lambda: site.name(1))]
+    result = run_module(sw.main, a)
+    assert result['_rc'] == 0, result['msg']
+    assert sw.pause_problem(30001, 20.0) is None and sw.pause_problem(30000, 20.0)
+
+
+def test_role_defaults_and_argument_specs_agree_with_the_module(site, run_module):
+    with open(os.path.join(ROLE_DIR, 'defaults', 'main.yml')) as f:
+        defaults = yaml.safe_load(f)
+    with open(os.path.join(ROLE_DIR, 'meta', 'argument_specs.yml')) as f:
+        specs = yaml.safe_load(f)['argument_specs']
+    pause, timeout = defaults['redis_common_switchover_pause_ms'], defaults['redis_common_switchover_timeout']
+    assert sw.pause_problem(pause, timeout) is None
+    for entry in ('main', 'switchover'):
+        options = specs[entry]['options']
+        assert options['redis_common_switchover_pause_ms']['default'] == pause
+        assert options['redis_common_switchover_timeout']['default'] == timeout
+    doc = yaml.safe_load(sw.DOCUMENTATION)['options']
+    assert sw.pause_problem(doc['pause_ms']['default'], doc['timeout']['default']) is None
+
+
+# --- (d) check mode ---------------------------------------------------------------------------
+
+def test_check_mode_reads_and_reports(site, run_module):
+    result = run_module(sw.main, args(_ansible_check_mode=True))
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['changed'] is True and result['state'] == 'check_mode'
+    assert result['old_master'] == {'host': '10.0.0.1', 'port': 6379}
+    assert sorted((c['host'], c['port']) for c in result['candidates']) == [TARGET, OTHER]
+    assert not any(c[0] in ('CLIENT', 'REPLICAOF') for c in commands(site.old))
+    assert not any(c[1] == 'FAILOVER' for s in site.sentinels for c in s.log)
+
+
+def test_check_mode_validates_pause_too(site, run_module):
+    result = run_module(sw.main, args(_ansible_check_mode=True, pause_ms=1000))
+    assert result['_rc'] == 1 and 'pause_ms' in result['msg']
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+
+def view(named, in_progress=(False, False, False), roles=None):
+    roles = roles if roles is not None else {OLD: 'master', TARGET: 'slave', OTHER: 'slave'}
+    return {'sentinels': [{'addr': a, 'in_progress': f, 'error': None if a else 'refused'}
+                          for a, f in zip(named, in_progress)],
+            'roles': dict((k, {'role': r} if r else None) for k, r in roles.items())}
+
+
+@pytest.mark.parametrize('observed, outcome', [
+    (view([TARGET, TARGET, OLD]), ('promoted', TARGET)),
+    (view([TARGET, OLD, OLD], (False, False, False)), ('promoted', TARGET)),  # the leader switched
+    (view([OLD, OLD, OLD], (True, False, False), {OLD: 'master', TARGET: 'master', OTHER: 'slave'}),
+     ('promoted', TARGET)),
+    (view([None, OLD, OLD], (None, False, False), {OLD: 'master', TARGET: 'master', OTHER: 'slave'}),
+     ('promoted', TARGET)),
+    (view([OLD, OLD, OLD]), ('aborted', OLD)),
+    (view([OLD, OLD, OLD], (True, False, False)), (None, None)),
+    (view([None, OLD, OLD], (None, False, False)), (None, None)),
+    (view([OLD, OLD, OLD], roles={OLD: 'master', TARGET: None, OTHER: 'slave'}), (None, None)),
+    (view([OLD, OLD, OLD], roles={OLD: 'master', TARGET: 'master', OTHER: 'slave'}), (None, None)),
+    (view([OLD, OLD, OLD], (True, False, False), {OLD: 'master', TARGET: 'master', OTHER: 'master'}),
+     (None, None)),
+])
+def test_classify(observed, outcome):
+    assert sw.classify(observed, OLD, 0) == outcome
 
 
 def test_majority_and_catch_up_helpers():
-    assert sw.sentinel_majority([NEW, NEW, None], 3) == ('10.0.0.2', 6379)
-    assert sw.sentinel_majority([NEW, None, None], 3) is None
-    assert sw.sentinel_majority([NEW, ['10.0.0.3', '6379'], None], 3) is None
-    assert sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'offset': 5}})
-    assert not sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'offset': 4}})
+    new = ['10.0.0.2', '6379']
+    assert sw.sentinel_majority([new, new, None], 3) == ('10.0.0.2', 6379)
+    assert sw.sentinel_majority([new, None, None], 3) is None
+    assert sw.sentinel_majority([new, ['10.0.0.3', '6379'], None], 3) is None
+    assert sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 5}})
+    assert not sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 4}})
     assert not sw.replicas_caught_up({'master_repl_offset': 5})
