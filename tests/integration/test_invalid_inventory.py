@@ -42,10 +42,16 @@ ADDRESSES = {'a': '192.0.2.11', 'b': '192.0.2.12', 'c': '192.0.2.13', 'd': '192.
 
 
 def case(expect, warn=(), masters=('a',), replicas=('b', 'c'), sentinels=('a', 'b', 'c'),
-         host_vars=None, group_vars=None):
+         host_vars=None, group_vars=None, limit=None):
     return dict(expect=list(expect), warn=list(warn), masters=masters, replicas=replicas,
-                sentinels=sentinels, host_vars=host_vars or {}, group_vars=group_vars or {})
+                sentinels=sentinels, host_vars=host_vars or {}, group_vars=group_vars or {}, limit=limit)
 
+
+# A member outside the run (--limit a) without redis_address whose facts
+# cannot be gathered: e is not in the fact cache (not a host of the valid run).
+NO_ADDRESS = ("Host e has no redis_address and its address could not be read from its facts (")
+NO_ADDRESS_FIX = ("Every member's address is needed, also of the hosts outside this run (--limit). "
+                  "Set redis_address for e in the inventory: the address the other members reach it at.")
 
 BAD_MAXMEMORY = ("Host a: redis_server_maxmemory='lots' is not a Redis memory size. "
                  "Use a number of bytes or a unit such as 512mb or 2gb (0 means no limit).")
@@ -116,6 +122,11 @@ CASES = {
          'default: set it in group_vars/all, ansible-vault encrypted, for example with '
          '`ansible-vault encrypt_string "$(openssl rand -base64 24)" --name redis_sentinel_peer_password`.'],
         group_vars={'redis_sentinel_peer_password': 'peer-short'}),
+    'sentinel_auth_password_quote': case(
+        ['redis_sentinel_auth_password contains a quote (" or \'). Sentinel writes this password back into '
+         'sentinel.conf without quotes and then cannot read its own file at the next start. Choose one without '
+         'quotes, for example from `openssl rand -base64 24`.'],
+        group_vars={'redis_sentinel_auth_password': 'sentinel-pw-with-"quote"'}),
     'tls_cert_file_missing': case(
         ['Host a: redis_tls_cert_file={tmp}/missing.crt is not a readable file on the controller. '
          'Point it at an existing file that the user running Ansible can read.'],
@@ -126,6 +137,15 @@ CASES = {
          'empty or with an old RDB snapshot, still master, and its replicas copy that dataset. '
          'hastack.redis refuses this combination: set redis_server_appendonly to true.'],
         group_vars={'redis_server_appendonly': False}),
+    'limit_member_unreachable': case(
+        [NO_ADDRESS + 'Task failed: Data could not be sent to remote host \"127.0.0.1\".', NO_ADDRESS_FIX],
+        replicas=('b', 'e'), sentinels=('a', 'b', 'e'), limit='a',
+        host_vars={'e': {'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1', 'ansible_port': 1,
+                         'ansible_ssh_common_args': '-o ConnectTimeout=2 -o BatchMode=yes'}}),
+    'limit_member_facts_fail': case(
+        [NO_ADDRESS, NO_ADDRESS_FIX],
+        replicas=('b', 'e'), sentinels=('a', 'b', 'e'), limit='a',
+        host_vars={'e': {'ansible_python_interpreter': '/nonexistent/python3'}}),
     # Warnings do not stop the run: each case also breaks a rule checked
     # after the warning (maxmemory), so nothing past the first play runs.
     'warn_even_number_of_sentinels': case(
@@ -146,7 +166,8 @@ CASES = {
 
 def write_inventory(spec, tmp):
     hosts = sorted(set(spec['masters']) | set(spec['replicas']) | set(spec['sentinels']))
-    host_vars = {h: dict({'redis_address': ADDRESSES[h]}, **spec['host_vars'].get(h, {})) for h in hosts}
+    host_vars = {h: dict({'redis_address': ADDRESSES[h]} if h in ADDRESSES else {}, **spec['host_vars'].get(h, {}))
+                 for h in hosts}
     inventory = {'all': {
         'hosts': host_vars,
         'children': {
@@ -181,7 +202,7 @@ def write_inventory(spec, tmp):
     return inv, hosts
 
 
-def ansible_playbook(inventory, playbook, fact_cache):
+def ansible_playbook(inventory, playbook, fact_cache, limit=None):
     env = dict(os.environ,
                ANSIBLE_GATHERING='smart',
                ANSIBLE_CACHE_PLUGIN='ansible.builtin.jsonfile',
@@ -192,7 +213,7 @@ def ansible_playbook(inventory, playbook, fact_cache):
                ANSIBLE_CALLBACK_RESULT_FORMAT='json',
                ANSIBLE_RETRY_FILES_ENABLED='0')
     cmd = [str(pathlib.Path(sys.executable).with_name('ansible-playbook')),
-           '-i', str(inventory), str(playbook), '--check']
+           '-i', str(inventory), str(playbook), '--check'] + (['--limit', limit] if limit else [])
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     return proc
 
@@ -210,7 +231,9 @@ def shown(message, stdout):
 def run_case(name, tmp, fact_cache):
     spec = CASES[name]
     inventory, hosts = write_inventory(spec, tmp)
-    return spec, hosts, str(tmp), ansible_playbook(inventory, SITE, fact_cache)
+    # the recap lists the hosts of the run only
+    hosts = sorted(spec['limit'].split(',')) if spec['limit'] else hosts
+    return spec, hosts, str(tmp), ansible_playbook(inventory, SITE, fact_cache, spec['limit'])
 
 
 @pytest.fixture(scope='module')
