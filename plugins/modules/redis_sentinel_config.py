@@ -18,6 +18,10 @@ description:
     C(SENTINEL FLUSHCONFIG) follows to make sure.
   - Sentinel drops its links to the other instances when C(sentinel-user) or C(sentinel-pass)
     changes, so the new credentials are used at once.
+  - Settings Sentinel reads only when it starts (C(port), C(bind), C(dir), C(logfile), C(loglevel),
+    C(protected-mode), TLS files) are given in O(startup_settings). They are never changed; those that
+    differ from what the Sentinel runs with are returned in RV(restart_required) and named in a
+    warning that says how to apply them.
   - Per-master settings (quorum, timings, C(auth-pass)) are the business of
     M(hastack.redis.redis_sentinel_monitor).
 version_added: 0.1.0
@@ -51,6 +55,26 @@ options:
         O(settings), but their values are never returned, logged or shown in an error.
     type: dict
     default: {}
+  startup_settings:
+    description:
+      - Settings Sentinel reads from its configuration file when it starts, for example C(port),
+        C(tls-port), C(bind), C(dir), C(logfile), C(loglevel), C(protected-mode), and the values wanted.
+        Their values are not secret (they are shown in the warning).
+      - A setting the running Sentinel answers to in C(SENTINEL CONFIG GET) is reconciled like O(settings)
+        (Redis 7.0 answers to none of those above; a later Sentinel that can change one at runtime is
+        asked to).
+      - The others are compared with the lines of O(config_file), which Sentinel rewrites from what it
+        runs with (a setting Sentinel leaves out of the file has its default value). They are never
+        changed; those that differ are returned in RV(restart_required) and named in one warning per run.
+    type: dict
+    default: {}
+  config_file:
+    description:
+      - Sentinel's own configuration file, for example C(/etc/redis-ha/sentinel.conf); only read. When the
+        Sentinel names another file in C(INFO server) (C(config_file)) the module fails.
+      - Needed with O(startup_settings). When it cannot be read (it is usually C(0640), owned by the
+        service user, so use C(become)) the module fails before changing anything.
+    type: path
 '''
 
 EXAMPLES = r'''
@@ -63,6 +87,21 @@ EXAMPLES = r'''
     secret_settings:
       sentinel-pass: "{{ redis_sentinel_peer_password }}"
   no_log: true
+
+- name: Announce another address; report the settings that need a restart
+  hastack.redis.redis_sentinel_config:
+    login_user: admin
+    login_password: "{{ redis_password }}"
+    settings:
+      announce-ip: 192.0.2.10
+      announce-port: 26379
+    startup_settings:
+      port: 26379
+      bind: [127.0.0.1, 192.0.2.10]
+      loglevel: notice
+    config_file: /etc/redis-ha/sentinel.conf
+  become: true
+  register: sentinel_settings
 '''
 
 RETURN = r'''
@@ -72,6 +111,14 @@ changed_keys:
   type: list
   elements: str
   sample: [sentinel-user, sentinel-pass]
+restart_required:
+  description:
+    - Keys of O(startup_settings) whose running value differs from the wanted one; they take effect only
+      when the Sentinel is restarted with them in its file. The warning names their values.
+  returned: always
+  type: list
+  elements: str
+  sample: [bind, loglevel]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -85,6 +132,12 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     redis_connection_argument_spec,
     scrub_secrets,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel_settings import (
+    FILE_HINT,
+    SentinelFileError,
+    read_running_sentinel_file,
+    startup_differences,
+)
 
 
 class SentinelConfigError(Exception):
@@ -92,6 +145,14 @@ class SentinelConfigError(Exception):
         super(SentinelConfigError, self).__init__(msg)
         self.msg = msg
         self.changed_keys = changed_keys
+
+
+def _config_get(client, name, secrets, changed_keys):
+    try:
+        return pairs_to_dict(client.execute('SENTINEL', 'CONFIG', 'GET', name))
+    except RedisError as exc:
+        raise SentinelConfigError('SENTINEL CONFIG GET %s failed on %s: %s'
+                                  % (name, client.address, scrub_secrets(exc.message, secrets)), changed_keys)
 
 
 def reconcile_sentinel_config(client, settings, secret_settings, check_mode):
@@ -103,11 +164,7 @@ def reconcile_sentinel_config(client, settings, secret_settings, check_mode):
     for key in sorted(wanted):
         name = key.lower()
         want = normalize_config_value(name, wanted[key])
-        try:
-            current = pairs_to_dict(client.execute('SENTINEL', 'CONFIG', 'GET', name))
-        except RedisError as exc:
-            raise SentinelConfigError('SENTINEL CONFIG GET %s failed on %s: %s'
-                                      % (name, client.address, scrub_secrets(exc.message, secrets)), changed_keys)
+        current = _config_get(client, name, secrets, changed_keys)
         if name not in current:
             raise SentinelConfigError('the Sentinel at %s has no global setting %s (SENTINEL CONFIG GET %s is empty)'
                                       % (client.address, name, name), changed_keys)
@@ -127,24 +184,74 @@ def reconcile_sentinel_config(client, settings, secret_settings, check_mode):
     return changed_keys
 
 
+def check_startup_settings(client, startup_settings, config_file):
+    """Split ``startup_settings`` into what the Sentinel can set at runtime and what needs a restart.
+
+    Returns ``(runtime, differences)``: ``runtime`` holds the settings SENTINEL CONFIG GET
+    knows (to reconcile like any other), ``differences`` the others whose running value
+    differs, as ``(setting, running, wanted)``. Nothing is changed here.
+    """
+    runtime = {}
+    at_start = {}
+    for key in sorted(startup_settings):
+        if key.lower() in _config_get(client, key.lower(), [], []):
+            runtime[key] = startup_settings[key]
+        else:
+            at_start[key] = startup_settings[key]
+    if not at_start:
+        return runtime, []
+    try:
+        file_settings = read_running_sentinel_file(client, config_file)[0]
+    except SentinelFileError as exc:
+        raise SentinelConfigError(
+            'cannot compare the settings the Sentinel at %s reads at start (%s): %s. %s'
+            % (client.address, ', '.join(sorted(k.lower() for k in at_start)), exc.reason, FILE_HINT), [])
+    return runtime, startup_differences(at_start, file_settings)
+
+
+def restart_warning(address, config_file, differences):
+    def value(v):
+        return 'not in the file' if v is None else '"%s"' % v
+
+    return ('restart needed: the Sentinel at %s reads %s only at start and runs with other values: %s. '
+            'Sentinel rewrites %s from what it runs with, so a restart alone keeps them: one Sentinel at a '
+            'time, stop it, change these lines in that file, start it and wait until it sees the other '
+            'Sentinels again.'
+            % (address, ', '.join(k for k, _, _ in differences),
+               ', '.join('%s %s (wanted %s)' % (k, value(have), value(want)) for k, have, want in differences),
+               config_file))
+
+
 def run_module(module):
     p = module.params
-    overlap = set(k.lower() for k in p['settings']) & set(k.lower() for k in p['secret_settings'])
-    if overlap:
-        module.fail_json(msg='settings and secret_settings both set %s' % ', '.join(sorted(overlap)))
+    groups = (('settings', p['settings']), ('secret_settings', p['secret_settings']),
+              ('startup_settings', p['startup_settings']))
+    for i, (name_a, a) in enumerate(groups):
+        for name_b, b in groups[i + 1:]:
+            overlap = set(k.lower() for k in a) & set(k.lower() for k in b)
+            if overlap:
+                module.fail_json(msg='%s and %s both set %s' % (name_a, name_b, ', '.join(sorted(overlap))))
     secrets = [p.get('login_password')] + [str(v) for v in p['secret_settings'].values() if v is not None]
     client = client_from_module(module)
+    differences = []
     try:
-        changed_keys = reconcile_sentinel_config(client, p['settings'], p['secret_settings'], module.check_mode)
+        runtime, differences = check_startup_settings(client, p['startup_settings'], p['config_file'])
+        settings = dict(p['settings'])
+        settings.update(runtime)
+        changed_keys = reconcile_sentinel_config(client, settings, p['secret_settings'], module.check_mode)
     except SentinelConfigError as exc:
-        module.fail_json(msg=exc.msg, changed=bool(exc.changed_keys), changed_keys=exc.changed_keys)
+        module.fail_json(msg=exc.msg, changed=bool(exc.changed_keys), changed_keys=exc.changed_keys,
+                         restart_required=[k for k, _, _ in differences])
     except RedisConnectionError as exc:
         module.fail_json(msg=scrub_secrets(str(exc), secrets))
     except RedisError as exc:
         module.fail_json(msg='error from %s: %s' % (client.address, scrub_secrets(exc.message, secrets)))
     finally:
         client.close()
-    module.exit_json(changed=bool(changed_keys), changed_keys=changed_keys)
+    if differences:
+        module.warn(restart_warning(client.address, p['config_file'], differences))
+    module.exit_json(changed=bool(changed_keys), changed_keys=changed_keys,
+                     restart_required=[k for k, _, _ in differences])
 
 
 def main():
@@ -152,6 +259,8 @@ def main():
     argument_spec.update(
         settings=dict(type='dict', default={}),
         secret_settings=dict(type='dict', default={}, no_log=True),
+        startup_settings=dict(type='dict', default={}),
+        config_file=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module)

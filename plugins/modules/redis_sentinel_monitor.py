@@ -17,6 +17,8 @@ description:
     failover Sentinel owns it; O(master_host)/O(master_port) are then ignored and RV(master_addr) tells
     where the master really is. Only O(quorum), O(settings) and the authentication are reconciled
     with C(SENTINEL SET).
+  - What C(SENTINEL MASTER) does not show (C(auth-pass), C(auth-user), some settings) is compared with
+    Sentinel's own file, O(config_file); if that cannot be read the module fails and changes nothing.
   - After any change C(SENTINEL FLUSHCONFIG) persists the state to Sentinel's own configuration file.
 version_added: 0.1.0
 author:
@@ -58,8 +60,9 @@ options:
     description:
       - Other per-master Sentinel settings, for example C(down-after-milliseconds), C(parallel-syncs),
         C(failover-timeout). They are compared with the fields of C(SENTINEL MASTER) (or, for settings
-        C(SENTINEL MASTER) does not show, with the C(sentinel <setting> <name> <value>) lines of
-        O(config_file)).
+        C(SENTINEL MASTER) does not show, such as C(master-reboot-down-after-period), with the
+        C(sentinel <setting> <name> <value>) lines of O(config_file); a setting Sentinel leaves out of
+        its file has Sentinel's default value).
       - C(auth-pass) and C(auth-user) are not allowed here; use O(auth_pass) and O(auth_user).
     type: dict
     default: {}
@@ -74,9 +77,13 @@ options:
     description:
       - Sentinel's own configuration file, for example C(/etc/redis/sentinel.conf).
       - C(SENTINEL MASTER) does not show C(auth-pass)/C(auth-user); they are compared with the
-        C(sentinel auth-pass <name> <value>) and C(sentinel auth-user <name> <value>) lines of this file.
-      - When not set or not readable, O(auth_pass) and O(auth_user) are only applied when the master is
-        monitored anew.
+        C(sentinel auth-pass <name> <value>) and C(sentinel auth-user <name> <value>) lines of this file,
+        which Sentinel rewrites from what it runs with. When the Sentinel names another file in
+        C(INFO server) (C(config_file)) the module fails.
+      - Needed when the Sentinel already monitors O(name) and O(auth_pass), O(auth_user) or a setting
+        C(SENTINEL MASTER) does not show is given. When it is not set or cannot be read (Sentinel's file
+        is often C(0640), owned by its service user, so use C(become)), the module fails before changing
+        anything, rather than leave those settings unchecked.
       - The file is only read, never written (Sentinel rewrites it itself).
     type: path
 '''
@@ -128,7 +135,12 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     pairs_to_dict,
     redis_connection_argument_spec,
     scrub_secrets,
-    split_config_args,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel_settings import (
+    FILE_HINT,
+    MASTER_FILE_DEFAULTS,
+    SentinelFileError,
+    read_running_sentinel_file,
 )
 
 AUTH_KEYS = ('auth-pass', 'auth-user')
@@ -139,30 +151,6 @@ class MonitorFailure(Exception):
         super(MonitorFailure, self).__init__(msg)
         self.msg = msg
         self.result = result
-
-
-def read_sentinel_config(path, name):
-    """Return {setting: value} from ``sentinel <setting> <name> <value>`` lines, or None if unreadable."""
-    if not path:
-        return None
-    try:
-        with open(path, 'r', encoding='utf-8', errors='surrogateescape') as f:
-            lines = f.readlines()
-    except (IOError, OSError):
-        # missing or unreadable (Sentinel's file is often 0640 redis:redis): fall back
-        return None
-    values = {}
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith('#'):
-            continue
-        try:
-            args = split_config_args(line)
-        except ValueError:
-            continue
-        if len(args) >= 4 and args[0].lower() == 'sentinel' and args[2] == name:
-            values[args[1].lower()] = ' '.join(args[3:])
-    return values
 
 
 def _is_no_such_master(exc):
@@ -215,25 +203,34 @@ def reconcile_monitor(client, name, master_host, master_port, quorum, settings, 
 
     # known: never touch the address, reconcile the rest
     master_addr = [master.get('ip'), int(master.get('port'))]
-    file_values = read_sentinel_config(config_file, name)
+    auth = [(key, value) for key, value in (('auth-user', auth_user), ('auth-pass', auth_pass)) if value is not None]
+    not_shown = [key for key in sorted(settings) if key.lower() not in master] + sorted(key for key, _ in auth)
+    file_values = {}
+    if not_shown:
+        # Sentinel rewrites its file from what it runs with: the one place these can be read
+        try:
+            file_values = read_running_sentinel_file(client, config_file)[1].get(name, {})
+        except SentinelFileError as exc:
+            raise MonitorFailure(
+                'cannot compare %s on %s: SENTINEL MASTER does not show %s and %s. %s'
+                % (', '.join(not_shown), client.address, 'it' if len(not_shown) == 1 else 'them', exc.reason,
+                   FILE_HINT),
+                changed=False, changed_keys=[])
+
+    def from_file(key):
+        return file_values.get(key.lower(), MASTER_FILE_DEFAULTS.get(key.lower(), ''))
 
     to_set = []
     if str(master.get('quorum')) != str(quorum):
         to_set.append(('quorum', str(quorum)))
     for key in sorted(settings):
         want = normalize_config_value(key, settings[key])
-        if key in master:
-            have = master[key]
-        elif file_values is not None:
-            have = file_values.get(key.lower(), '')
-        else:
-            have = None
-        if have is None or normalize_config_value(key, have) != want:
+        have = master[key.lower()] if key.lower() in master else from_file(key)
+        if normalize_config_value(key, have) != want:
             to_set.append((key, want))
-    if file_values is not None:
-        for key, value in (('auth-user', auth_user), ('auth-pass', auth_pass)):
-            if value is not None and (file_values.get(key) or '') != value:
-                to_set.append((key, value))
+    for key, value in auth:
+        if from_file(key) != value:
+            to_set.append((key, value))
 
     for key, value in to_set:
         changed_keys.append(key)

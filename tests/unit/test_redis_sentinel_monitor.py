@@ -137,11 +137,92 @@ def test_auth_pass_missing_from_config_file_is_set(sentinel, run_module, tmp_pat
     assert fake.commands('SENTINEL', 'SET', 'mymaster', 'auth-pass')
 
 
-def test_auth_without_readable_config_file_left_alone_on_known_master(sentinel, run_module, tmp_path):
+def test_auth_without_readable_config_file_fails_before_any_change(sentinel, run_module, tmp_path):
+    # SENTINEL MASTER does not show auth-pass: without the file it cannot be compared, and that is an error
     fake = sentinel({'mymaster': known()})
-    result = run(run_module, auth_pass=AUTH, config_file=str(tmp_path / 'missing.conf'))
+    missing = str(tmp_path / 'missing.conf')
+    result = run(run_module, quorum=3, auth_pass=AUTH, auth_user='sentinel', config_file=missing)
+    assert result['_rc'] == 1
+    assert result['msg'].startswith('cannot compare auth-pass, auth-user on 127.0.0.1:26379')
+    assert missing in result['msg'] and 'Nothing was changed' in result['msg']
     assert result['changed'] is False
+    assert fake.commands('SENTINEL', 'SET') == [] and fake.flushes == 0
+    assert AUTH not in result['_raw']
+
+
+def test_auth_without_config_file_option_fails(sentinel, run_module):
+    fake = sentinel({'mymaster': known()})
+    result = run(run_module, auth_pass=AUTH)
+    assert result['_rc'] == 1
+    assert result['msg'].startswith('cannot compare auth-pass on 127.0.0.1:26379')
+    assert 'config_file is not set' in result['msg']
     assert fake.commands('SENTINEL', 'SET') == []
+
+
+def test_check_mode_without_readable_config_file_fails_too(sentinel, run_module, tmp_path):
+    sentinel({'mymaster': known()})
+    result = run(run_module, auth_pass=AUTH, config_file=str(tmp_path / 'missing.conf'), _ansible_check_mode=True)
+    assert result['_rc'] == 1 and 'cannot compare auth-pass' in result['msg']
+
+
+def test_unknown_master_needs_no_config_file_for_auth(sentinel, run_module, tmp_path):
+    # monitored anew: everything is set, nothing needs comparing
+    fake = sentinel()
+    result = run(run_module, auth_pass=AUTH, config_file=str(tmp_path / 'missing.conf'))
+    assert result['_rc'] == 0 and result['monitored_now'] is True
+    assert ('SENTINEL', 'SET', 'mymaster', 'auth-pass', AUTH) in fake.calls
+
+
+def test_setting_not_in_sentinel_master_without_readable_file_fails(sentinel, run_module, tmp_path):
+    fake = sentinel({'mymaster': known()})
+    result = run(run_module, settings={'master-reboot-down-after-period': 0},
+                 config_file=str(tmp_path / 'missing.conf'))
+    assert result['_rc'] == 1
+    assert result['msg'].startswith('cannot compare master-reboot-down-after-period on 127.0.0.1:26379')
+    assert fake.commands('SENTINEL', 'SET') == []
+
+
+def test_setting_at_sentinel_default_is_not_in_file_and_not_set_again(sentinel, run_module, tmp_path):
+    # Sentinel leaves master-reboot-down-after-period out of its file while it is 0 (the default)
+    fake = sentinel({'mymaster': known()})
+    conf = write_conf(tmp_path, '')
+    result = run(run_module, settings={'master-reboot-down-after-period': 0}, config_file=conf)
+    assert result['_rc'] == 0, result.get('msg')
+    assert result['changed'] is False and fake.commands('SENTINEL', 'SET') == []
+    result = run(run_module, settings={'master-reboot-down-after-period': 60000}, config_file=conf)
+    assert result['changed_keys'] == ['master-reboot-down-after-period']
+
+
+def test_auth_pass_in_rewritten_comment_is_ignored(sentinel, run_module, tmp_path):
+    # Sentinel 7.0 comments lines it cannot rewrite with "# ???": never a current value
+    fake = sentinel({'mymaster': known()})
+    conf = write_conf(tmp_path, '# ??? sentinel auth-pass mymaster %s\nsentinel auth-pass mymaster old-password' % AUTH)
+    result = run(run_module, auth_pass=AUTH, config_file=conf)
+    assert result['changed_keys'] == ['auth-pass']
+    assert fake.commands('SENTINEL', 'SET', 'mymaster', 'auth-pass')
+
+
+class FakeSentinelWithInfo(FakeSentinel):
+    def __init__(self, masters, config_file):
+        super(FakeSentinelWithInfo, self).__init__(masters)
+        self.config_file = config_file
+
+    def handle(self, args):
+        if args[0].upper() == 'INFO':
+            return '# Server\r\nredis_mode:sentinel\r\nconfig_file:%s\r\n' % self.config_file
+        return super(FakeSentinelWithInfo, self).handle(args)
+
+
+def test_auth_compared_with_another_file_than_sentinels_fails(monkeypatch, run_module, tmp_path):
+    conf = write_conf(tmp_path, 'sentinel auth-pass mymaster %s' % AUTH)
+    fake = FakeSentinelWithInfo({'mymaster': known()}, '/etc/redis-ha/sentinel.conf')
+    monkeypatch.setattr(mod, 'client_from_module', lambda module, **kw: fake)
+    result = run(run_module, auth_pass=AUTH, config_file=conf)
+    assert result['_rc'] == 1
+    assert result['msg'].startswith('cannot compare auth-pass on 127.0.0.1:26379')
+    assert '%s is not the file this Sentinel runs from' % conf in result['msg']
+    fake.config_file = conf
+    assert run(run_module, auth_pass=AUTH, config_file=conf)['changed'] is False
 
 
 def test_auth_pass_in_settings_refused(sentinel, run_module):
