@@ -371,6 +371,11 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
     connected = nodes[master['name']].get('connected_slaves') or 0
     if connected != expected:
         problems.append('master %s has %d connected replicas, expected %d' % (master['name'], connected, expected))
+    if nodes[master['name']].get('good_replicas') == 0:
+        problems.append('master %s refuses every write (NOREPLICAS): no replica acknowledged within '
+                        'min-replicas-max-lag. Bring a replica back (start it, then run playbooks/site.yml); only if '
+                        'writes without any copy are acceptable until then, set redis_server_min_replicas_to_write: 0 '
+                        'and run playbooks/site.yml' % master['name'])
     for name, v in sorted(nodes.items()):
         if name == master['name']:
             continue

@@ -223,8 +223,9 @@ nodes:
     - Node name to its view. Keys C(host), C(port), C(reachable), C(role), C(connected_slaves), C(keys) (keys in
       every database), C(master_host), C(master_port), C(master_link_status), C(master_sync_in_progress),
       C(master_repl_offset), C(slave_repl_offset), C(lag) (seconds, from the master's C(slaveN) entry),
-      C(offset_behind) (bytes behind that master), C(error) and C(error_kind) (V(connect), V(tls) for a failed
-      TLS handshake or set-up, V(reply) for an error reply).
+      C(offset_behind) (bytes behind that master), C(good_replicas) (a master's replicas that acknowledged within
+      C(min-replicas-max-lag), V(null) while C(min-replicas-to-write) is off), C(error) and C(error_kind)
+      (V(connect), V(tls) for a failed TLS handshake or set-up, V(reply) for an error reply).
   returned: always
   type: dict
 sentinels:
@@ -306,7 +307,7 @@ def node_view(client, host, port):
         'host': host, 'port': port, 'reachable': False, 'role': None, 'connected_slaves': 0, 'keys': None,
         'master_host': None, 'master_port': None, 'master_link_status': None, 'master_sync_in_progress': None,
         'master_repl_offset': None, 'slave_repl_offset': None, 'lag': None, 'offset_behind': None, 'error': None,
-        'error_kind': None,
+        'error_kind': None, 'good_replicas': None,
     }
     replicas = []
     try:
@@ -339,6 +340,9 @@ def node_view(client, host, port):
     finally:
         client.close()
     view['connected_slaves'] = int(info.get('connected_slaves') or 0)
+    # only listed while min-replicas-to-write is on: the replicas that acknowledged within min-replicas-max-lag
+    if info.get('min_slaves_good_slaves') is not None:
+        view['good_replicas'] = int(info['min_slaves_good_slaves'])
     view['master_repl_offset'] = info.get('master_repl_offset')
     if view['role'] == 'slave':
         view['master_host'] = info.get('master_host', role.get('master_host'))

@@ -134,3 +134,27 @@ def test_sentinel_answering_with_an_error_is_one_problem():
                        'peer_links': None, 'error': 'DENIED Redis is running in protected mode'}
     assert health_problems(M, nodes, sentinels, peer_user='sentinel-peer') == [
         'Sentinel s2 answers with an error: DENIED Redis is running in protected mode']
+
+
+def test_master_without_a_good_replica_refuses_writes():
+    """A degraded site: the promoted master has no replica left, so min-replicas-to-write refuses writes."""
+    nodes, sentinels = healthy_site()
+    nodes['n1']['connected_slaves'] = 0
+    nodes['n1']['good_replicas'] = 0
+    nodes['n2'] = node('n2', reachable=False)
+    nodes['n3'] = node('n3', reachable=False)
+    problems = health_problems(M, nodes, sentinels)
+    refusing = [p for p in problems if 'refuses every write (NOREPLICAS)' in p]
+    assert refusing == [
+        'master n1 refuses every write (NOREPLICAS): no replica acknowledged within min-replicas-max-lag. '
+        'Bring a replica back (start it, then run playbooks/site.yml); only if writes without any copy are '
+        'acceptable until then, set redis_server_min_replicas_to_write: 0 and run playbooks/site.yml']
+
+
+def test_guard_off_or_a_good_replica_is_no_write_problem():
+    nodes, sentinels = healthy_site()
+    nodes['n1']['good_replicas'] = 1
+    assert health_problems(M, nodes, sentinels) == []
+    nodes['n1']['good_replicas'] = None
+    nodes['n1']['connected_slaves'] = 0
+    assert not [p for p in health_problems(M, nodes, sentinels) if 'NOREPLICAS' in p]
