@@ -36,8 +36,6 @@ import yaml
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisClient,
-    RedisConnectionError,
-    RedisError,
     pairs_to_dict,
     parse_info,
     split_config_args,
@@ -46,6 +44,7 @@ from ansible_collections.hastack.redis.plugins.modules.redis_topology import par
 
 from conftest import COLLECTIONS_ROOT
 from test_live_loopback import REDIS_SERVER, _stop, free_port
+from test_live_sentinel_acl import wait_for
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
 
@@ -157,20 +156,6 @@ def workdir(tmp_path, name):
 
 def admin(port):
     return RedisClient('127.0.0.1', port, username='admin', password=ADMIN_PW, timeout=2)
-
-
-def wait_for(what, check, timeout=30):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (RedisError, RedisConnectionError, OSError) as exc:
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError('%s: not reached within %ss (last: %r)' % (what, timeout, last))
 
 
 class Process(object):

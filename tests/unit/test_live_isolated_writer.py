@@ -29,6 +29,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.topology import heal
 from ansible_collections.hastack.redis.plugins.modules.redis_topology import node_view
 
 from test_live_loopback import REDIS_SERVER, start_server  # noqa: F401 (fixture)
+from test_live_sentinel_acl import wait_for
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
 
@@ -48,15 +49,6 @@ def run_writer(tmp_path, port, password, duration, name):
 
 def view(port, password):
     return node_view(RedisClient(host='127.0.0.1', port=port, password=password), '127.0.0.1', port)[0]
-
-
-def wait_for(what, check, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError('timed out waiting for %s' % what)
 
 
 def test_master_without_a_replica_refuses_and_the_health_check_says_why(tmp_path, start_server):

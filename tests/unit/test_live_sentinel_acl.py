@@ -23,6 +23,7 @@ import yaml
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisClient,
+    RedisConnectionError,
     RedisError,
     pairs_to_dict,
 )
@@ -70,7 +71,7 @@ def wait_for(what, check, timeout=30):
             last = check()
             if last:
                 return last
-        except (RedisError, OSError) as exc:
+        except (RedisError, RedisConnectionError, OSError) as exc:
             last = exc
         time.sleep(0.2)
     raise AssertionError('%s: not reached within %ss (last: %r)' % (what, timeout, last))

@@ -39,6 +39,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
 )
 
 from conftest import COLLECTIONS_ROOT, REPO_ROOT
+from test_live_loopback import free_port
 
 cryptography = pytest.importorskip('cryptography')
 from cryptography import x509  # noqa: E402
@@ -55,14 +56,6 @@ pytestmark = pytest.mark.skipif(None in (REDIS_SERVER, REDIS_SENTINEL, REDIS_CLI
 
 ADMIN = 'admin'
 MASTER = 'mymaster'
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---------------------------------------------------------------------------
