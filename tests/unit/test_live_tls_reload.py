@@ -171,35 +171,30 @@ def site(tmp_path):
     password = secrets.token_hex(16)
     services = []
 
-    def data_node():
+    def launch(kind, binary, conf_name, lines):
+        """Write the config (the TLS lines, dir, log and ``lines``) and start the server."""
         port = free_port()
-        workdir = tmp_path / ('redis-%d' % port)
+        workdir = tmp_path / ('%s-%d' % (kind, port))
         workdir.mkdir()
-        conf = workdir / 'redis.conf'
+        conf = workdir / conf_name
         conf.write_text('\n'.join(_tls_lines(port, tls_dir) + [
-            'dir %s' % workdir, 'daemonize no', 'save ""', 'appendonly no', 'logfile %s' % (workdir / 'log'),
-            'user default off', 'user %s on >%s ~* &* +@all' % (ADMIN, password)]) + '\n')
+            'dir %s' % workdir, 'daemonize no', 'logfile %s' % (workdir / 'log')] + lines) + '\n')
         os.chmod(str(conf), 0o600)
-        service = Service([REDIS_SERVER, str(conf)], port, workdir)
+        service = Service([binary, str(conf)], port, workdir)
         services.append(service)
         service.start()
         return service
 
+    def data_node():
+        return launch('redis', REDIS_SERVER, 'redis.conf', [
+            'save ""', 'appendonly no',
+            'user default off', 'user %s on >%s ~* &* +@all' % (ADMIN, password)])
+
     def sentinel(master_port):
-        port = free_port()
-        workdir = tmp_path / ('sentinel-%d' % port)
-        workdir.mkdir()
-        conf = workdir / 'sentinel.conf'
-        conf.write_text('\n'.join(_tls_lines(port, tls_dir) + [
-            'dir %s' % workdir, 'daemonize no', 'logfile %s' % (workdir / 'log'),
+        return launch('sentinel', REDIS_SENTINEL, 'sentinel.conf', [
             'user default on nopass -@all +ping', 'user %s on >%s &* +@all' % (ADMIN, password),
             'sentinel monitor %s 127.0.0.1 %d 1' % (MASTER, master_port),
-            'sentinel auth-user %s %s' % (MASTER, ADMIN), 'sentinel auth-pass %s %s' % (MASTER, password)]) + '\n')
-        os.chmod(str(conf), 0o600)
-        service = Service([REDIS_SENTINEL, str(conf)], port, workdir)
-        services.append(service)
-        service.start()
-        return service
+            'sentinel auth-user %s %s' % (MASTER, ADMIN), 'sentinel auth-pass %s %s' % (MASTER, password)])
 
     class Site(object):
         pass
