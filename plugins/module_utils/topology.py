@@ -11,7 +11,7 @@ decides. Every rule is unit-tested in tests/unit/test_topology.py.
 from __future__ import annotations
 
 __all__ = ['decide_master', 'describe_nodes', 'describe_sentinels', 'format_addr', 'health_problems',
-           'sentinel_majority', 'sentinel_votes', 'DOWN_FLAGS']
+           'nodes_in_service', 'sentinel_majority', 'sentinel_votes', 'DOWN_FLAGS']
 
 
 def format_addr(host, port):
@@ -187,6 +187,26 @@ def _decide_from_nodes(nodes, bootstrap, sentinels_know_master):
     return bootstrap, 'bootstrap', False, False, (
         'brand-new site: every data node answers as an empty master without replicas and no Sentinel knows a '
         'master, using the bootstrap master %s; %s' % (bootstrap, seen))
+
+
+def nodes_in_service(nodes):
+    """Names of the data nodes that clients or other nodes depend on, sorted.
+
+    A node is in service when it answers and is a master with replicas, a master
+    that holds keys (it serves them, even alone on a degraded site), or a
+    replica whose link is up. Only the others (an empty new node, a node that
+    does not answer) may be restarted without the rolling procedure; a node
+    that cannot be read is left to the caller's health check, which refuses.
+    """
+    out = []
+    for name, v in sorted(nodes.items()):
+        if not _known(v):
+            continue
+        if v.get('role') == 'master' and (int(v.get('connected_slaves') or 0) > 0 or _keys(v) > 0):
+            out.append(name)
+        elif v.get('role') == 'slave' and v.get('master_link_status') == 'up':
+            out.append(name)
+    return out
 
 
 def sentinel_votes(sentinels):

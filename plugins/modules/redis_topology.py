@@ -253,6 +253,12 @@ condition_met_at:
   description: Epoch seconds (the managed host's clock) when the O(wait_for) condition was first seen.
   returned: when O(wait_for) is not V(none)
   type: float
+in_service:
+  description: Data nodes that clients or other nodes depend on (a master with replicas or with keys, a replica
+    with its link up); the others may be restarted without the rolling procedure.
+  returned: always
+  type: list
+  elements: str
 healthy:
   description: Whether the site meets every health criterion (see RV(problems)).
   returned: always
@@ -291,6 +297,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.topology import (
     decide_master,
     format_addr,
     health_problems,
+    nodes_in_service,
     sentinel_majority,
 )
 
@@ -540,6 +547,7 @@ def discover(params, make_client, check_mode, clock=time.monotonic, sleep=time.s
         'retry': decision['retry'],
         'reason': decision['reason'],
         'sentinel_majority': sentinel_majority(nodes, sentinels),
+        'in_service': nodes_in_service(nodes),
         'nodes': nodes,
         'sentinels': sentinels,
         'probe': {},

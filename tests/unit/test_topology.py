@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.hastack.redis.plugins.module_utils.topology import decide_master
+from ansible_collections.hastack.redis.plugins.module_utils.topology import decide_master, nodes_in_service
 
 ADDR = {'n1': '10.0.0.1', 'n2': '10.0.0.2', 'n3': '10.0.0.3'}
 
@@ -343,3 +343,17 @@ def test_tls_failure_of_one_node_is_named_even_when_the_sentinels_decide():
     d = decide_master(nodes, {'s1': says('n2'), 's2': says('n2'), 's3': says('n2')}, 'n1')
     assert d['master'] == 'n2'
     assert 'n3 (TLS handshake with' in d['reason'] and 'check the certificates' in d['reason']
+
+
+def test_nodes_in_service_counts_a_lone_master_with_keys():
+    """A master that lost its replicas still serves its keys: never 'not in service' (restarted directly)."""
+    nodes = {
+        'new': {'reachable': True, 'role': 'master', 'connected_slaves': 0, 'keys': 0},
+        'lone': {'reachable': True, 'role': 'master', 'connected_slaves': 0, 'keys': 1000},
+        'master': {'reachable': True, 'role': 'master', 'connected_slaves': 1, 'keys': 0},
+        'linked': {'reachable': True, 'role': 'slave', 'master_link_status': 'up', 'keys': 5},
+        'unlinked': {'reachable': True, 'role': 'slave', 'master_link_status': 'down', 'keys': 5},
+        'down': {'reachable': False, 'role': None, 'error': 'connection refused'},
+        'erring': {'reachable': True, 'role': None, 'error': 'NOAUTH'},
+    }
+    assert nodes_in_service(nodes) == ['linked', 'lone', 'master']
