@@ -52,6 +52,7 @@ lint: venv
 	yamllint -s .
 	ansible-lint
 	$(BIN)/python scripts/check_argument_specs.py
+	$(BIN)/python scripts/role_docs.py --check
 
 unit: venv
 	@scripts/test-deps.sh
