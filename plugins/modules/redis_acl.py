@@ -24,17 +24,13 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details:
       - In check mode the temporary user used for the comparison is still created and deleted at once;
         no real user is changed and nothing is persisted.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   users:
     description: The users to reconcile.

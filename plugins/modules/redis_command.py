@@ -19,17 +19,13 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details:
       - A command with O(changed=true) is not sent in check mode; commands with O(changed=false)
         are assumed to be read-only and are sent.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   command:
     description:

@@ -21,16 +21,13 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
     details:
       - Values of O(secret_keys) are shown as C(********).
-  platform:
-    platforms: posix
 options:
   settings:
     description:

@@ -18,14 +18,8 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   sections:
     description:

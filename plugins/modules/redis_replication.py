@@ -27,16 +27,12 @@ author:
   - Contributors to the hastack.redis project
 extends_documentation_fragment:
   - hastack.redis.redis
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details:
       - Reports whether C(REPLICAOF) would be sent; does not wait for the sync.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   master_host:
     description:

@@ -41,18 +41,14 @@ author:
 extends_documentation_fragment:
   - hastack.redis.redis
   - hastack.redis.redis.sentinel_auth
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details:
       - In check mode nothing is paused or sent; the module checks O(pause_ms) against O(timeout), makes the checks
         it makes before a switchover (C(ROLE), C(INFO replication), the Sentinels' view) and returns the old master
         and the candidates.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - O(login_host) and O(login_port) are not used; the data-node credentials O(login_user) and O(login_password)
     are used for the old master and the replicas.

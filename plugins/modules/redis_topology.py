@@ -31,16 +31,12 @@ author:
 extends_documentation_fragment:
   - hastack.redis.redis
   - hastack.redis.redis.sentinel_auth
+  - hastack.redis.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details:
       - The write of the replication probe (O(probe)) is skipped in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   login_host:
     description:
