@@ -7,14 +7,17 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
 
-    # What every hastack.redis module supports; a module adds its own details (check mode, diff) next to it.
-    # Listed before ansible.builtin.action_common_attributes, which describes the attributes.
+    # What every hastack.redis module supports; a module adds its own details (check mode, diff) to it
     DOCUMENTATION = r'''
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 '''

@@ -22,15 +22,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    details:
-      - In check mode the temporary user used for the comparison is still created and deleted at once;
-        no real user is changed and nothing is persisted.
 options:
   users:
     description: The users to reconcile.
@@ -74,6 +65,14 @@ options:
     type: str
     default: config_rewrite
     choices: [config_rewrite, sentinel, acl_save, none]
+attributes:
+  check_mode:
+    details:
+      - In check mode the temporary user used for the comparison is still created and deleted at once;
+        no real user is changed and nothing is persisted.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

@@ -17,15 +17,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    details:
-      - A command with O(changed=true) is not sent in check mode; commands with O(changed=false)
-        are assumed to be read-only and are sent.
 options:
   command:
     description:
@@ -41,6 +32,14 @@ options:
       - When V(true), the command is not sent in check mode and RV(reply) is V(null).
     type: bool
     default: false
+attributes:
+  check_mode:
+    details:
+      - A command with O(changed=true) is not sent in check mode; commands with O(changed=false)
+        are assumed to be read-only and are sent.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

@@ -19,15 +19,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
-attributes:
-  diff_mode:
-    support: full
-    details:
-      - Values of O(secret_keys) are shown as C(********).
 options:
   settings:
     description:
@@ -51,6 +42,14 @@ options:
 notes:
   - The module invocation is not logged to the managed host's journal because O(settings) may contain secrets.
     Set C(no_log) on the task too if you run Ansible with high verbosity.
+attributes:
+  diff_mode:
+    support: full
+    details:
+      - Values of O(secret_keys) are shown as C(********).
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

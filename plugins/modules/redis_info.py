@@ -16,10 +16,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
 options:
   sections:
     description:
@@ -39,6 +35,9 @@ options:
       - Authentication errors always fail.
     type: bool
     default: true
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

@@ -25,14 +25,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    details:
-      - Reports whether C(REPLICAOF) would be sent; does not wait for the sync.
 options:
   master_host:
     description:
@@ -53,6 +45,13 @@ options:
 notes:
   - The replica authenticates to its master with its own C(masterauth)/C(masteruser) settings;
     set them first with M(hastack.redis.redis_config).
+attributes:
+  check_mode:
+    details:
+      - Reports whether C(REPLICAOF) would be sent; does not wait for the sync.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

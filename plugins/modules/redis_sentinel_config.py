@@ -27,16 +27,7 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
 options:
-  login_port:
-    description:
-      - TCP port of the Sentinel to connect to.
-    type: int
-    default: 26379
   settings:
     description:
       - Settings and their values, for example C(sentinel-user), C(announce-ip), C(resolve-hostnames).
@@ -69,6 +60,10 @@ options:
       - Needed with O(startup_settings). When it cannot be read (it is usually C(0640), owned by the
         service user, so use C(become)) the module fails before changing anything.
     type: path
+extends_documentation_fragment:
+  - hastack.redis.redis.sentinel_port
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

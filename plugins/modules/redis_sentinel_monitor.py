@@ -23,16 +23,7 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
 options:
-  login_port:
-    description:
-      - TCP port of the Sentinel to connect to.
-    type: int
-    default: 26379
   name:
     description: Name of the monitored master.
     type: str
@@ -80,6 +71,10 @@ options:
         anything, rather than leave those settings unchecked.
       - The file is only read, never written (Sentinel rewrites it itself).
     type: path
+extends_documentation_fragment:
+  - hastack.redis.redis.sentinel_port
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''

@@ -38,17 +38,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.redis.sentinel_auth
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    details:
-      - In check mode nothing is paused or sent; the module checks O(pause_ms) against O(timeout), makes the checks
-        it makes before a switchover (C(ROLE), C(INFO replication), the Sentinels' view) and returns the old master
-        and the candidates.
 notes:
   - O(login_host) and O(login_port) are not used; the data-node credentials O(login_user) and O(login_password)
     are used for the old master and the replicas.
@@ -93,6 +82,16 @@ options:
       master.
     type: float
     default: 20.0
+attributes:
+  check_mode:
+    details:
+      - In check mode nothing is paused or sent; the module checks O(pause_ms) against O(timeout), makes the checks
+        it makes before a switchover (C(ROLE), C(INFO replication), the Sentinels' view) and returns the old master
+        and the candidates.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
+  - hastack.redis.redis.sentinel_auth
 '''
 
 EXAMPLES = r'''

@@ -28,15 +28,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - hastack.redis.redis.sentinel_auth
-  - hastack.redis.attributes
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    details:
-      - The write of the replication probe (O(probe)) is skipped in check mode.
 options:
   login_host:
     description:
@@ -162,6 +153,14 @@ options:
     description: Seconds between two readings while waiting.
     type: float
     default: 0.2
+attributes:
+  check_mode:
+    details:
+      - The write of the replication probe (O(probe)) is skipped in check mode.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
+  - hastack.redis.redis.sentinel_auth
 '''
 
 EXAMPLES = r'''

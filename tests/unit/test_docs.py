@@ -46,7 +46,11 @@ def documented_options(mod):
         if fragment.startswith('hastack.redis.redis'):
             # hastack.redis.redis -> DOCUMENTATION, hastack.redis.redis.<name> -> <NAME>
             attribute = fragment.split('.')[3].upper() if fragment.count('.') == 3 else 'DOCUMENTATION'
-            options.update(yaml.safe_load(getattr(ModuleDocFragment, attribute))['options'])
+            for name, spec in yaml.safe_load(getattr(ModuleDocFragment, attribute))['options'].items():
+                # as ansible's plugin_docs.merge_fragment: what an earlier fragment says wins
+                merged = dict(spec)
+                merged.update(options.get(name, {}))
+                options[name] = merged
     for name, spec in doc.get('options', {}).items():
         # same per-option shallow merge as ansible's plugin_docs.merge_fragment
         merged = dict(options.get(name, {}))
