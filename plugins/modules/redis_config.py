@@ -97,14 +97,18 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.config import (
+    is_immutable_config_error,
+    normalize_config_value,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    is_immutable_config_error,
-    normalize_config_value,
-    pairs_to_dict,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
 

@@ -75,15 +75,12 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
-    RedisConnectionError,
-    RedisError,
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
     client_from_module,
-    keyspace_keys,
-    parse_info,
-    parse_role,
     redis_connection_argument_spec,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.info import keyspace_keys, parse_info, parse_role
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
 
 
 # indirections so tests can substitute a fake clock

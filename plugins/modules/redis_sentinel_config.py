@@ -112,13 +112,15 @@ restart_required:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.config import normalize_config_value
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    normalize_config_value,
-    pairs_to_dict,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel_settings import (

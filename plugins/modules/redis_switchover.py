@@ -210,17 +210,17 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+    sentinel_auth_argument_spec,
+    sentinel_client_kwargs,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict, parse_info, parse_role
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    pairs_to_dict,
-    parse_info,
-    parse_role,
-    redis_connection_argument_spec,
     scrub_secrets,
-    sentinel_auth_argument_spec,
-    sentinel_client_kwargs,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.topology import _key
 

@@ -275,18 +275,22 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
-    RedisConnectionError,
-    RedisError,
-    RedisTLSError,
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
     client_from_module,
+    redis_connection_argument_spec,
+    sentinel_auth_argument_spec,
+    sentinel_client_kwargs,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import (
     keyspace_keys,
     pairs_to_dict,
     parse_info,
     parse_role,
-    redis_connection_argument_spec,
-    sentinel_auth_argument_spec,
-    sentinel_client_kwargs,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
+    RedisConnectionError,
+    RedisError,
+    RedisTLSError,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.topology import (
     decide_master,

@@ -19,13 +19,12 @@ import time
 
 import pytest
 
+from ansible_collections.hastack.redis.plugins.module_utils.info import parse_info, parse_role
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisClient,
     RedisConnectionError,
     RedisError,
-    parse_info,
-    parse_role,
 )
 from ansible_collections.hastack.redis.plugins.modules import (
     redis_config,

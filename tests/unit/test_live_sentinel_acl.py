@@ -20,12 +20,12 @@ import time
 import pytest
 import yaml
 
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisClient,
     RedisConnectionError,
     RedisError,
-    pairs_to_dict,
 )
 from ansible_collections.hastack.redis.plugins.modules import redis_acl, redis_sentinel_config
 from ansible_collections.hastack.redis.plugins.modules.redis_topology import parse_peer_links

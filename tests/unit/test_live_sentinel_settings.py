@@ -21,7 +21,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient, pairs_to_dict
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.modules import redis_sentinel_config, redis_sentinel_monitor
 
 from test_live_loopback import REDIS_SERVER, _stop, _wait_ready, start_server  # noqa: F401 (fixture)
