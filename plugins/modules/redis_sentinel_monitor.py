@@ -127,6 +127,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisError,
     scrub_secrets,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import is_no_such_master
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel_settings import (
     FILE_HINT,
     MASTER_FILE_DEFAULTS,
@@ -142,10 +143,6 @@ class MonitorFailure(Exception):
         super(MonitorFailure, self).__init__(msg)
         self.msg = msg
         self.result = result
-
-
-def _is_no_such_master(exc):
-    return 'no such master' in exc.message.lower()
 
 
 def reconcile_monitor(client, name, master_host, master_port, quorum, settings, auth_user, auth_pass,
@@ -169,7 +166,7 @@ def reconcile_monitor(client, name, master_host, master_port, quorum, settings, 
     try:
         master = pairs_to_dict(client.execute('SENTINEL', 'MASTER', name))
     except RedisError as exc:
-        if not _is_no_such_master(exc):
+        if not is_no_such_master(exc):
             raise MonitorFailure('SENTINEL MASTER %s failed on %s: %s' % (name, client.address, exc.message))
         master = None
 

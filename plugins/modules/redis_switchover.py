@@ -216,13 +216,13 @@ from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
     sentinel_auth_argument_spec,
     sentinel_client_kwargs,
 )
-from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict, parse_info, parse_role
+from ansible_collections.hastack.redis.plugins.module_utils.info import parse_info, parse_role, replica_entries
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
     scrub_secrets,
 )
-from ansible_collections.hastack.redis.plugins.module_utils.topology import _key
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import addr_key, get_master_addr, majority_address, master_state
 
 # After ``timeout``: VERIFY_S of re-reading the outcome, the rest a margin for the last replies and commands.
 SETTLE_S = 10.0
@@ -250,11 +250,8 @@ def pause_problem(pause_ms, timeout):
 
 def replica_list(info):
     """The replicas listed in INFO replication, as dicts with host, port and offset."""
-    out = []
-    for k, v in sorted(info.items()):
-        if k.startswith('slave') and k[5:].isdigit() and isinstance(v, dict):
-            out.append({'host': str(v.get('ip')), 'port': int(v.get('port')), 'offset': int(v.get('offset', 0))})
-    return out
+    return [{'host': str(v.get('ip')), 'port': int(v.get('port')), 'offset': int(v.get('offset', 0))}
+            for v in replica_entries(info)]
 
 
 def replicas_caught_up(info):
@@ -263,25 +260,13 @@ def replicas_caught_up(info):
     return bool(offsets) and all(o >= int(info.get('master_repl_offset', 0)) for o in offsets)
 
 
-def sentinel_majority(addresses, total):
-    """The address a strict majority of ``total`` Sentinels report, else None."""
-    votes = {}
-    for addr in addresses:
-        if addr:
-            votes[_key(addr[0], addr[1])] = votes.get(_key(addr[0], addr[1]), 0) + 1
-    for key, count in votes.items():
-        if count >= total // 2 + 1:
-            return key
-    return None
-
-
 def classify(view, old, leader):
     """How a failover that Sentinel number ``leader`` accepted has ended, from one observation.
 
     ``('promoted', addr)``, ``('aborted', old)``, or ``(None, None)`` while it cannot be told.
     """
     sentinels = view['sentinels']
-    majority = sentinel_majority([s['addr'] for s in sentinels], len(sentinels))
+    majority = majority_address([s['addr'] for s in sentinels], len(sentinels))
     lead = sentinels[leader]
     if majority is not None and majority != old:
         return 'promoted', majority
@@ -332,7 +317,7 @@ class Switchover(object):
         self.sentinels = sentinels
         self.name = master_name
         self.node_client = node_client
-        self.old = _key(master.host, master.port)
+        self.old = addr_key(master.host, master.port)
         self.nodes = {self.old: master}
         self.candidates = []
         self.leader = None
@@ -352,11 +337,11 @@ class Switchover(object):
     # --- reading -------------------------------------------------------------------------------
 
     def sentinel_view(self, sentinel):
-        view = {'key': _key(sentinel.host, sentinel.port), 'addr': None, 'in_progress': None, 'error': None}
+        view = {'key': addr_key(sentinel.host, sentinel.port), 'addr': None, 'in_progress': None, 'error': None}
         try:
-            reply = sentinel.execute('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', self.name)
-            view['addr'] = _key(reply[0], reply[1]) if reply else None
-            flags = (pairs_to_dict(sentinel.execute('SENTINEL', 'MASTER', self.name)) or {}).get('flags', '')
+            addr = get_master_addr(sentinel, self.name)
+            view['addr'] = addr_key(*addr) if addr else None
+            flags = (master_state(sentinel, self.name) or {}).get('flags', '')
             view['in_progress'] = 'failover_in_progress' in str(flags).split(',')
         except ERRORS as exc:
             view['error'] = str(exc)
@@ -372,7 +357,7 @@ class Switchover(object):
 
     def observe(self):
         sentinels = [self.sentinel_view(s) for s in self.sentinels]
-        keys = [self.old] + [_key(c['host'], c['port']) for c in self.candidates]
+        keys = [self.old] + [addr_key(c['host'], c['port']) for c in self.candidates]
         keys += [s['addr'] for s in sentinels if s['addr'] and s['addr'] not in keys]
         return {'sentinels': sentinels, 'roles': dict((k, self.role_of(k)) for k in keys)}
 
@@ -386,7 +371,7 @@ class Switchover(object):
         if not self.candidates:
             raise SwitchoverError('%s has no replicas' % _addr(self.old))
         views = [self.sentinel_view(s) for s in self.sentinels]
-        if sentinel_majority([v['addr'] for v in views], len(views)) != self.old:
+        if majority_address([v['addr'] for v in views], len(views)) != self.old:
             raise SwitchoverError('a majority of the Sentinels do not name %s as the master of %s (%s)' % (
                 _addr(self.old), self.name, _describe({'sentinels': views, 'roles': {}})))
         busy = [_addr(v['key']) for v in views if v['in_progress']]
@@ -474,7 +459,7 @@ class Switchover(object):
                     continue
             except RedisConnectionError:
                 pass
-            self.leader = _key(sentinel.host, sentinel.port)
+            self.leader = addr_key(sentinel.host, sentinel.port)
             self.leader_index = self.sentinels.index(sentinel)
             self.result['failover_sentinel'] = self._hp(self.leader)
             return
@@ -486,10 +471,10 @@ class Switchover(object):
             addresses = []
             for sentinel in self.sentinels:
                 try:
-                    addresses.append(sentinel.execute('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', self.name))
+                    addresses.append(get_master_addr(sentinel, self.name))
                 except ERRORS:
                     addresses.append(None)
-            new = sentinel_majority(addresses, len(self.sentinels))
+            new = majority_address(addresses, len(self.sentinels))
             if new is not None and new != self.old:
                 return new
         return None

@@ -37,7 +37,7 @@ import yaml
 from ansible_collections.hastack.redis.plugins.module_utils.config import split_config_args
 from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict, parse_info
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
-from ansible_collections.hastack.redis.plugins.modules.redis_topology import parse_peer_links
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import parse_peer_links
 
 from conftest import COLLECTIONS_ROOT
 from test_live_loopback import REDIS_SERVER, _stop, free_port

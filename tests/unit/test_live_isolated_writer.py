@@ -26,7 +26,7 @@ import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.module_utils.topology import health_problems
-from ansible_collections.hastack.redis.plugins.modules.redis_topology import node_view
+from ansible_collections.hastack.redis.plugins.module_utils.views import node_view
 
 from test_live_loopback import REDIS_SERVER, start_server  # noqa: F401 (fixture)
 from test_live_sentinel_acl import wait_for

@@ -28,7 +28,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisError,
 )
 from ansible_collections.hastack.redis.plugins.modules import redis_acl, redis_sentinel_config
-from ansible_collections.hastack.redis.plugins.modules.redis_topology import parse_peer_links
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import parse_peer_links
 
 from test_live_loopback import REDIS_SERVER, start_server  # noqa: F401 (fixture)
 

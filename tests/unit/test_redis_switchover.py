@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import majority_address
 from ansible_collections.hastack.redis.plugins.modules import redis_switchover as sw
 
 from redis_fakes import FakeClient
@@ -474,9 +475,9 @@ def test_classify(observed, outcome):
 
 def test_majority_and_catch_up_helpers():
     new = ['10.0.0.2', '6379']
-    assert sw.sentinel_majority([new, new, None], 3) == ('10.0.0.2', 6379)
-    assert sw.sentinel_majority([new, None, None], 3) is None
-    assert sw.sentinel_majority([new, ['10.0.0.3', '6379'], None], 3) is None
+    assert majority_address([new, new, None], 3) == ('10.0.0.2', 6379)
+    assert majority_address([new, None, None], 3) is None
+    assert majority_address([new, ['10.0.0.3', '6379'], None], 3) is None
     assert sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 5}})
     assert not sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 4}})
     assert not sw.replicas_caught_up({'master_repl_offset': 5})

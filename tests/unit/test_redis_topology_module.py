@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.views import run_probe
 from ansible_collections.hastack.redis.plugins.modules import redis_topology as mod
 
 from redis_fakes import DeadClient, FakeClient
@@ -356,7 +357,7 @@ def test_probe_never_visible_gives_none(cluster, run_module):
 def test_probe_sends_set_with_px(cluster):
     master = FakeNode('10.0.0.2', ['master', 0, []], '', Store())
     replica = FakeNode('10.0.0.1', ['slave'], '', master.store)
-    result = mod.run_probe(master, {'n1': replica}, 1.0, token='tok')
+    result = run_probe(master, {'n1': replica}, 1.0, token='tok')
     assert master.calls == [('SET', 'hastack:health:probe', 'tok', 'PX', '60000')]
     assert result == {'n1': result['n1']} and result['n1'] is not None
 
