@@ -18,6 +18,7 @@ import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.module_utils import views
+from ansible_collections.hastack.redis.plugins.modules import redis_topology
 
 from test_live_loopback import REDIS_SERVER, free_port, start_server  # noqa: F401 (fixture)
 from test_live_sentinel_acl import wait_for
