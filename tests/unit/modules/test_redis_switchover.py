@@ -27,7 +27,7 @@ from redis_fakes import FakeClient
 OLD = ('10.0.0.1', 6379)
 TARGET = ('10.0.0.2', 6379)
 OTHER = ('10.0.0.3', 6379)
-ROLE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'redis_common')
+ROLE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'roles', 'redis_common')
 
 
 class Node(object):

@@ -19,11 +19,10 @@ import pytest
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.module_utils import views
 from ansible_collections.hastack.redis.plugins.modules import redis_topology
+from servers import free_port, wait_for
 
-from test_live_loopback import REDIS_SERVER, free_port, start_server  # noqa: F401 (fixture)
-from test_live_sentinel_acl import wait_for
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+pytestmark = pytest.mark.live
 
 PW = 'Decision-Test-Pw-0123'
 
