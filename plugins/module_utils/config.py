@@ -103,61 +103,66 @@ def is_immutable_config_error(message):
     return 'immutable' in low or "can't set" in low or 'cannot set' in low
 
 
+_ESCAPES = {'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'a': '\a'}
+
+
+def _double_quoted_escape(line, i):
+    """(character, length) of the escape at ``line[i]`` inside double quotes, or None."""
+    n = len(line)
+    if line[i] == '\\' and i + 3 < n and line[i + 1] == 'x' and re.match(r'[0-9a-fA-F]{2}', line[i + 2:i + 4]):
+        return chr(int(line[i + 2:i + 4], 16)), 4
+    if line[i] == '\\' and i + 1 < n:
+        return _ESCAPES.get(line[i + 1], line[i + 1]), 2
+    return None
+
+
+def _single_quoted_escape(line, i):
+    """Inside single quotes only ``\'`` is an escape."""
+    if line[i] == '\\' and i + 1 < len(line) and line[i + 1] == "'":
+        return "'", 2
+    return None
+
+
+def _read_quoted(line, i, quote, escape):
+    """Read a quoted argument from just after its opening quote: ``(text, index after the closing quote)``."""
+    n = len(line)
+    cur = []
+    while True:
+        if i >= n:
+            raise ValueError('unbalanced quotes in configuration line')
+        escaped = escape(line, i)
+        if escaped is not None:
+            cur.append(escaped[0])
+            i += escaped[1]
+            continue
+        if line[i] == quote:
+            i += 1
+            if i < n and not line[i].isspace():
+                raise ValueError('closing quote must be followed by a space')
+            return ''.join(cur), i
+        cur.append(line[i])
+        i += 1
+
+
 def split_config_args(line):
     """Split one config-file line like Redis' sdssplitargs (quotes and escapes)."""
     args = []
     i, n = 0, len(line)
-    escapes = {'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'a': '\a'}
     while True:
         while i < n and line[i].isspace():
             i += 1
         if i >= n:
             return args
-        cur = []
         if line[i] == '"':
-            i += 1
-            while True:
-                if i >= n:
-                    raise ValueError('unbalanced quotes in configuration line')
-                c = line[i]
-                if c == '\\' and i + 3 < n and line[i + 1] == 'x' and \
-                        re.match(r'[0-9a-fA-F]{2}', line[i + 2:i + 4]):
-                    cur.append(chr(int(line[i + 2:i + 4], 16)))
-                    i += 4
-                    continue
-                if c == '\\' and i + 1 < n:
-                    cur.append(escapes.get(line[i + 1], line[i + 1]))
-                    i += 2
-                    continue
-                if c == '"':
-                    i += 1
-                    if i < n and not line[i].isspace():
-                        raise ValueError('closing quote must be followed by a space')
-                    break
-                cur.append(c)
-                i += 1
+            arg, i = _read_quoted(line, i + 1, '"', _double_quoted_escape)
         elif line[i] == "'":
-            i += 1
-            while True:
-                if i >= n:
-                    raise ValueError('unbalanced quotes in configuration line')
-                c = line[i]
-                if c == '\\' and i + 1 < n and line[i + 1] == "'":
-                    cur.append("'")
-                    i += 2
-                    continue
-                if c == "'":
-                    i += 1
-                    if i < n and not line[i].isspace():
-                        raise ValueError('closing quote must be followed by a space')
-                    break
-                cur.append(c)
-                i += 1
+            arg, i = _read_quoted(line, i + 1, "'", _single_quoted_escape)
         else:
+            start = i
             while i < n and not line[i].isspace():
-                cur.append(line[i])
                 i += 1
-        args.append(''.join(cur))
+            arg = line[start:i]
+        args.append(arg)
 
 
 _CONFIG_ESCAPES = {'\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\a': '\\a', '\b': '\\b'}

@@ -12,15 +12,14 @@ tests/unit/module_utils/.
 
 from __future__ import annotations
 
-from ansible_collections.hastack.redis.plugins.module_utils.sentinel import addr_key as _key
-from ansible_collections.hastack.redis.plugins.module_utils.sentinel import format_addr, majority, votes
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import addr_key, format_addr, majority, votes
 
 __all__ = ['decide_master', 'describe_for_failure', 'describe_nodes', 'describe_sentinels', 'health_problems',
            'nodes_in_service', 'report', 'sentinel_majority', 'DOWN_FLAGS']
 
 
 def _addr_index(nodes):
-    return dict((_key(v.get('host'), v.get('port')), name) for name, v in nodes.items())
+    return dict((addr_key(v.get('host'), v.get('port')), name) for name, v in nodes.items())
 
 
 def _node_label(name, nodes):
@@ -379,7 +378,7 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
             continue
         if not v.get('reachable'):
             problems.append('node %s does not answer' % name)
-        elif v.get('role') != 'slave' or _key(v.get('master_host'), v.get('master_port')) != _key(master['host'], master['port']):
+        elif v.get('role') != 'slave' or addr_key(v.get('master_host'), v.get('master_port')) != addr_key(master['host'], master['port']):
             problems.append('node %s is %s (of %s), not a replica of %s' % (
                 name, v.get('role'), format_addr(v.get('master_host'), v.get('master_port')), master['name']))
         elif v.get('master_link_status') != 'up':

@@ -278,19 +278,6 @@ def wait_condition_met(params, result):
     return result['sentinel_majority'] not in (None, params['previous_master'])
 
 
-
-
-def wait_condition_met(params, result):
-    """Whether the condition given by ``wait_for`` holds for a discovery result."""
-    if params['wait_for'] == 'none':
-        return True
-    if params['wait_for'] == 'healthy':
-        return bool(result['healthy'])
-    if params['wait_for'] == 'decided':
-        return not result['ambiguous']
-    return result['sentinel_majority'] not in (None, params['previous_master'])
-
-
 def watch(p, make_client, check_mode, clock=time.monotonic, sleep=time.sleep, now=time.time):
     """Read the site (once, or until ``wait_for`` holds or ``wait_timeout`` passes).
 
