@@ -15,7 +15,10 @@ from __future__ import annotations
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel import addr_key, format_addr, majority, votes
 
 __all__ = ['decide_master', 'describe_for_failure', 'describe_nodes', 'describe_sentinels', 'health_problems',
-           'nodes_in_service', 'report', 'sentinel_majority', 'DOWN_FLAGS']
+           'nodes_in_service', 'report', 'sentinel_majority', 'DOWN_FLAGS', 'RUNBOOK']
+
+#: the end of every message about a topology that a run refused to act on
+RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
 
 
 def _addr_index(nodes):

@@ -29,15 +29,15 @@ from ansible_collections.hastack.redis.plugins.module_utils.topology import (
     health_problems,
     nodes_in_service,
     report,
+    RUNBOOK,
     sentinel_majority,
 )
 
-__all__ = ['PROBE_KEY', 'RUNBOOK', 'WAIT_TEXT', 'node_view', 'sentinel_view', 'annotate_lag', 'run_probe',
+__all__ = ['PROBE_KEY', 'WAIT_TEXT', 'node_view', 'sentinel_view', 'annotate_lag', 'run_probe',
            'discover', 'wait_condition_met', 'watch']
 
 #: the key the probe writes on the master (PX 60000: it expires a minute later)
 PROBE_KEY = 'hastack:health:probe'
-RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
 
 
 def _error_text(exc):

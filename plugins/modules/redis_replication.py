@@ -81,6 +81,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
 )
 from ansible_collections.hastack.redis.plugins.module_utils.info import keyspace_keys, parse_info, parse_role
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.topology import RUNBOOK
 
 
 # indirections so tests can substitute a fake clock
@@ -122,9 +123,6 @@ def wait_for_sync(client, login_host, login_port, master_host, master_port, time
                     info.get('master_last_io_seconds_ago')),
                 changed=True, replication=info)
         sleep(interval)
-
-
-RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
 
 
 def check_safe_to_repoint(client, role, master_client, login_host, login_port, master_host, master_port):
