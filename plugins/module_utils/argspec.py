@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 
-__all__ = ['redis_connection_argument_spec', 'client_from_module', 'sentinel_auth_argument_spec',
-           'sentinel_client_kwargs']
+__all__ = ['redis_connection_argument_spec', 'client_from_module', 'sentinel_client_kwargs']
 
 
-def redis_connection_argument_spec(default_port=6379):
-    """Options shared by all modules (documented in the hastack.redis.redis doc fragment)."""
-    return dict(
+def redis_connection_argument_spec(default_port=6379, sentinel_auth=False):
+    """Options shared by all modules (documented in the hastack.redis.redis doc fragment).
+
+    With ``sentinel_auth``, also sentinel_user and sentinel_password, for the modules that talk to data
+    nodes and Sentinels (doc fragment hastack.redis.redis.sentinel_auth).
+    """
+    spec = dict(
         login_host=dict(type='str', default='127.0.0.1'),
         login_port=dict(type='int', default=default_port),
         login_user=dict(type='str'),
@@ -26,6 +29,9 @@ def redis_connection_argument_spec(default_port=6379):
         tls_cert_file=dict(type='path'),
         tls_key_file=dict(type='path'),
     )
+    if sentinel_auth:
+        spec.update(sentinel_user=dict(type='str'), sentinel_password=dict(type='str', no_log=True))
+    return spec
 
 
 def client_from_module(module, host=None, port=None, username=None, password=None, use_login_credentials=True,
@@ -52,14 +58,6 @@ def client_from_module(module, host=None, port=None, username=None, password=Non
         cert_file=p.get('tls_cert_file'),
         key_file=p.get('tls_key_file'),
         previous_password=previous,
-    )
-
-
-def sentinel_auth_argument_spec():
-    """Options sentinel_user/sentinel_password (doc fragment hastack.redis.redis.sentinel_auth)."""
-    return dict(
-        sentinel_user=dict(type='str'),
-        sentinel_password=dict(type='str', no_log=True),
     )
 
 

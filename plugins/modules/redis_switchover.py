@@ -211,7 +211,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
     client_from_module,
     redis_connection_argument_spec,
-    sentinel_auth_argument_spec,
     sentinel_client_kwargs,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import scrub_secrets
@@ -248,8 +247,7 @@ def run_module(module):
 
 
 def main():
-    argument_spec = redis_connection_argument_spec()
-    argument_spec.update(sentinel_auth_argument_spec())
+    argument_spec = redis_connection_argument_spec(sentinel_auth=True)
     argument_spec.update(
         master_host=dict(type='str', required=True),
         master_port=dict(type='int', default=6379),

@@ -294,7 +294,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
     client_from_module,
     redis_connection_argument_spec,
-    sentinel_auth_argument_spec,
     sentinel_client_kwargs,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.views import watch
@@ -326,8 +325,7 @@ def run_module(module):
 
 
 def main():
-    argument_spec = redis_connection_argument_spec()
-    argument_spec.update(sentinel_auth_argument_spec())
+    argument_spec = redis_connection_argument_spec(sentinel_auth=True)
     argument_spec.update(
         nodes=dict(type='list', elements='dict', required=True, options=dict(
             name=dict(type='str', required=True),
