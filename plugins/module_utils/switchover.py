@@ -14,7 +14,12 @@ import time
 
 from ansible_collections.hastack.redis.plugins.module_utils.info import parse_info, parse_role, replica_entries
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
-from ansible_collections.hastack.redis.plugins.module_utils.sentinel import addr_key, get_master_addr, majority_address, master_state
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import (
+    addr_key,
+    get_master_addr,
+    majority_address,
+    master_state,
+)
 
 __all__ = ['Switchover', 'SwitchoverError', 'classify', 'pause_problem', 'replica_list', 'replicas_caught_up']
 

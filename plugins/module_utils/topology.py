@@ -381,7 +381,8 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
             continue
         if not v.get('reachable'):
             problems.append('node %s does not answer' % name)
-        elif v.get('role') != 'slave' or addr_key(v.get('master_host'), v.get('master_port')) != addr_key(master['host'], master['port']):
+        elif v.get('role') != 'slave' or addr_key(v.get('master_host'), v.get('master_port')) != addr_key(
+                master['host'], master['port']):
             problems.append('node %s is %s (of %s), not a replica of %s' % (
                 name, v.get('role'), format_addr(v.get('master_host'), v.get('master_port')), master['name']))
         elif v.get('master_link_status') != 'up':

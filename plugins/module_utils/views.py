@@ -13,8 +13,17 @@ from __future__ import annotations
 import time
 import uuid
 
-from ansible_collections.hastack.redis.plugins.module_utils.info import keyspace_keys, parse_info, parse_role, replica_entries
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError, RedisTLSError
+from ansible_collections.hastack.redis.plugins.module_utils.info import (
+    keyspace_keys,
+    parse_info,
+    parse_role,
+    replica_entries,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
+    RedisConnectionError,
+    RedisError,
+    RedisTLSError,
+)
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel import (
     addr_key,
     ckquorum,
