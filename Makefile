@@ -57,6 +57,7 @@ lint: venv
 unit: venv
 	@scripts/test-deps.sh
 	$(BIN)/pytest -q tests/unit tests/integration
+	$(BIN)/pytest -q -m live tests/live
 
 build: venv
 	mkdir -p .cache/build

@@ -80,3 +80,13 @@ options:
         O(login_password_previous)); an empty string connects to them without C(AUTH).
     type: str
 '''
+
+    # The port of modules that talk to one Sentinel
+    SENTINEL_PORT = r'''
+options:
+  login_port:
+    description:
+      - TCP port of the Sentinel to connect to.
+    type: int
+    default: 26379
+'''

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
-    RedisError,
-    normalize_config_value,
-    parse_info,
-    split_config_args,
-)
+from ansible_collections.hastack.redis.plugins.module_utils.config import normalize_config_value, split_config_args
+from ansible_collections.hastack.redis.plugins.module_utils.info import parse_info
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisError
 
 __all__ = ['SentinelFileError', 'read_sentinel_file', 'read_running_sentinel_file', 'startup_differences',
            'STARTUP_DEFAULTS', 'MASTER_FILE_DEFAULTS', 'FILE_HINT']

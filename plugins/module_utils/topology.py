@@ -2,35 +2,27 @@
 # Copyright: Contributors to the hastack.redis project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Pure decision logic: which node is the Redis master right now?
+"""Who is master, and how the site looks: the pure decision and the one renderer of a view.
 
-No I/O here; the redis_topology module gathers the views and this module
-decides. Every rule is unit-tested in tests/unit/test_topology.py.
+No I/O here; views.py gathers the views, this module decides (decide_master,
+nodes_in_service, health_problems) and renders them (one-line summaries, the
+full text of a failure, the status table). Every rule is unit-tested in
+tests/unit/module_utils/.
 """
 
 from __future__ import annotations
 
-__all__ = ['decide_master', 'describe_nodes', 'describe_sentinels', 'format_addr', 'health_problems',
-           'nodes_in_service', 'sentinel_majority', 'sentinel_votes', 'DOWN_FLAGS']
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import addr_key, format_addr, majority, votes
 
+__all__ = ['decide_master', 'describe_for_failure', 'describe_nodes', 'describe_sentinels', 'health_problems',
+           'nodes_in_service', 'report', 'sentinel_majority', 'DOWN_FLAGS', 'RUNBOOK']
 
-def format_addr(host, port):
-    host = str(host)
-    if ':' in host and not host.startswith('['):
-        return '[%s]:%s' % (host, port)
-    return '%s:%s' % (host, port)
-
-
-def _key(host, port):
-    try:
-        port = int(port)
-    except (TypeError, ValueError):
-        pass
-    return (str(host).lower(), port)
+#: the end of every message about a topology that a run refused to act on
+RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
 
 
 def _addr_index(nodes):
-    return dict((_key(v.get('host'), v.get('port')), name) for name, v in nodes.items())
+    return dict((addr_key(v.get('host'), v.get('port')), name) for name, v in nodes.items())
 
 
 def _node_label(name, nodes):
@@ -209,26 +201,14 @@ def nodes_in_service(nodes):
     return out
 
 
-def sentinel_votes(sentinels):
-    """What the Sentinels that answered without an error say: {(host, port): [Sentinel names]}."""
-    votes = {}
-    for name in sorted(sentinels):
-        s = sentinels[name] or {}
-        addr = s.get('master_addr')
-        if s.get('reachable') and not s.get('error') and addr:
-            votes.setdefault(_key(addr[0], addr[1]), []).append(name)
-    return votes
-
-
 def sentinel_majority(nodes, sentinels):
     """Name of the node that a strict majority of the configured Sentinels name as master, else None.
 
     An observation only (the drills time a failover by it); what a run may act on
     is decided by decide_master, which also weighs flags, epochs and the nodes.
     """
-    majority = len(sentinels) // 2 + 1
-    for key, voters in sentinel_votes(sentinels).items():
-        if len(voters) >= majority:
+    for key, voters in votes(sentinels).items():
+        if len(voters) >= majority(len(sentinels)):
             return _addr_index(nodes).get(key)
     return None
 
@@ -250,10 +230,10 @@ def decide_master(nodes, sentinels, bootstrap, dry_run=False):
     nodes = nodes or {}
     sentinels = sentinels or {}
     index = _addr_index(nodes)
-    majority = len(sentinels) // 2 + 1
+    needed = majority(len(sentinels))
     tls = _tls_text(nodes, sentinels)
 
-    votes = sentinel_votes(sentinels)
+    said = votes(sentinels)
 
     def addr_text(key):
         name = index.get(key)
@@ -265,15 +245,15 @@ def decide_master(nodes, sentinels, bootstrap, dry_run=False):
         return '%s; %s' % (tls, text) if tls else text
 
     # (a) a strict majority of the configured Sentinels agree
-    for key, voters in sorted(votes.items(), key=lambda kv: -len(kv[1])):
-        if len(voters) < majority:
+    for key, voters in sorted(said.items(), key=lambda kv: -len(kv[1])):
+        if len(voters) < needed:
             break
         head = '%d of %d Sentinels (%s) report %s as master' % (
             len(voters), len(sentinels), ', '.join(voters), addr_text(key))
         master = index.get(key)
         if master is None:
             return _result(None, 'sentinels', True, '%s, which matches no inventory node; %s.' % (head, seen()))
-        others = ['%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()) if k != key]
+        others = ['%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(said.items()) if k != key]
         if others:
             return _result(None, 'sentinels', True, '%s but %s: the Sentinels have not converged (a failover '
                            'is probably propagating), retry in a few seconds; %s.' % (
@@ -313,9 +293,9 @@ def decide_master(nodes, sentinels, bootstrap, dry_run=False):
         return _result(master, 'sentinels', False, '%s; %s.' % (head, seen()))
 
     # (b) the Sentinels that answered disagree
-    if len(votes) >= 2:
-        said = ', '.join('%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(votes.items()))
-        return _result(None, None, True, 'Sentinels disagree: %s; %s.' % (said, seen()), retry=True)
+    if len(said) >= 2:
+        text = ', '.join('%s says %s' % (', '.join(v), addr_text(k)) for k, v in sorted(said.items()))
+        return _result(None, None, True, 'Sentinels disagree: %s; %s.' % (text, seen()), retry=True)
 
     # (c) no Sentinel knows the master, or only a minority answered (and agree)
     if dry_run and not any(v.get('reachable') for v in nodes.values()) and not tls \
@@ -324,13 +304,13 @@ def decide_master(nodes, sentinels, bootstrap, dry_run=False):
                        'installed yet), assuming the bootstrap master %s for this dry run; %s.' % (
                            bootstrap, seen()))
     # a Sentinel that answered with an error may know a master: the site is not provably new
-    knows = bool(votes) or any(s.get('reachable') and s.get('error') for s in sentinels.values()) \
+    knows = bool(said) or any(s.get('reachable') and s.get('error') for s in sentinels.values()) \
         or any(_tls_failed(s) for s in sentinels.values())
     master, source, ambiguous, retry, reason = _decide_from_nodes(nodes, bootstrap, knows)
     if tls:
         reason = '%s; %s' % (tls, reason)
-    if votes:
-        key, voters = list(votes.items())[0]
+    if said:
+        key, voters = list(said.items())[0]
         minority = '%d of %d Sentinels (%s, less than a majority) report %s as master' % (
             len(voters), len(sentinels), ', '.join(voters), addr_text(key))
         if ambiguous:
@@ -401,7 +381,8 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
             continue
         if not v.get('reachable'):
             problems.append('node %s does not answer' % name)
-        elif v.get('role') != 'slave' or _key(v.get('master_host'), v.get('master_port')) != _key(master['host'], master['port']):
+        elif v.get('role') != 'slave' or addr_key(v.get('master_host'), v.get('master_port')) != addr_key(
+                master['host'], master['port']):
             problems.append('node %s is %s (of %s), not a replica of %s' % (
                 name, v.get('role'), format_addr(v.get('master_host'), v.get('master_port')), master['name']))
         elif v.get('master_link_status') != 'up':
@@ -415,3 +396,87 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
                     problems.append('replica %s: the probe key written on the master was not readable within %s ms' % (
                         name, max_probe_ms))
     return problems
+
+
+def describe_for_failure(nodes, sentinels):
+    """What every node and Sentinel said, in full, for the message of a failed run."""
+    parts = []
+    for name in sorted(nodes):
+        v = nodes[name]
+        label = '%s (%s)' % (name, format_addr(v['host'], v['port']))
+        if v.get('error_kind') == 'tls':
+            parts.append('%s: TLS handshake failed (%s)' % (label, v.get('error')))
+        elif not v['reachable']:
+            parts.append('%s: unreachable (%s)' % (label, v.get('error')))
+        elif v.get('error'):
+            parts.append('%s: error (%s)' % (label, v['error']))
+        elif v['role'] == 'master':
+            parts.append('%s: master, %d connected replica(s), offset %s' % (
+                label, v['connected_slaves'], v.get('master_repl_offset')))
+        else:
+            parts.append('%s: replica of %s, link %s, offset %s' % (
+                label, format_addr(v.get('master_host'), v.get('master_port')), v.get('master_link_status'),
+                v.get('slave_repl_offset')))
+    node_text = 'Nodes: ' + '; '.join(parts) + '.'
+    parts = []
+    for name in sorted(sentinels):
+        s = sentinels[name]
+        label = '%s (%s)' % (name, format_addr(s['host'], s['port']))
+        if s.get('error_kind') == 'tls':
+            parts.append('%s: TLS handshake failed (%s)' % (label, s.get('error')))
+        elif not s['reachable']:
+            parts.append('%s: unreachable (%s)' % (label, s.get('error')))
+        elif s.get('error'):
+            parts.append('%s: error (%s)' % (label, s['error']))
+        elif not s.get('master_addr'):
+            parts.append('%s: does not monitor the master' % label)
+        else:
+            parts.append('%s: master %s, flags %s, config-epoch %s, quorum %s, %s' % (
+                label, format_addr(*s['master_addr']), s.get('flags'), s.get('config_epoch'), s.get('quorum'),
+                'ckquorum OK' if s.get('ckquorum_ok') else 'ckquorum FAILED: %s' % s.get('ckquorum_message')))
+    sentinel_text = ('Sentinels: ' + '; '.join(parts) + '.') if parts else 'Sentinels: none configured.'
+    return '%s %s' % (node_text, sentinel_text)
+
+
+NODE_ROW = '%-22s %-8s %-20s %-5s %-5s %-12s %s'
+SENTINEL_ROW = '%-22s %-22s %-6s %-8s %-10s %-28s %s'
+
+
+def _or_dash(view, key):
+    # a key that is absent reads '-'; a key that is there with no value reads None
+    return view[key] if key in view else '-'
+
+
+def report(nodes, sentinels, probe=None):
+    """The status table of a view, one str a line: a row a node, then a row a Sentinel.
+
+    Node rows: role, address, replication link, lag as the master reports it,
+    replication offset and the probe time; Sentinel rows: the master it names,
+    config epoch, quorum, replicas, other Sentinels / CKQUORUM, and the links of
+    the other Sentinels with the users they are logged in as.
+    """
+    probe = probe or {}
+    lines = [NODE_ROW % ('NODE', 'ROLE', 'ADDRESS', 'LINK', 'LAG', 'OFFSET', 'PROBE')]
+    for name, n in nodes.items():
+        master = n.get('role') == 'master'
+        seen_ms = probe.get(name)
+        lines.append(NODE_ROW % (
+            name, _or_dash(n, 'role'), '%s:%s' % (n.get('host'), n.get('port')),
+            '-' if master else _or_dash(n, 'master_link_status'),
+            '-' if n.get('lag') is None else '%ss' % n['lag'],
+            _or_dash(n, 'master_repl_offset' if master else 'slave_repl_offset'),
+            '-' if seen_ms is None else '%.1f ms' % float(seen_ms)))
+    lines.append(SENTINEL_ROW % ('SENTINEL', 'MASTER', 'EPOCH', 'QUORUM', 'REPLICAS', 'OTHER SENTINELS / CKQUORUM',
+                                 'PEER LINKS'))
+    for name, s in sentinels.items():
+        users = list((s.get('peer_links') or {}).values())
+        # as Jinja's unique: the first of the names that differ only in case
+        folded = [str(u).lower() for u in users]
+        unique = [u for i, u in enumerate(users) if folded[i] not in folded[:i]]
+        lines.append(SENTINEL_ROW % (
+            name, ':'.join(str(part) for part in s.get('master_addr') or ['down']), _or_dash(s, 'config_epoch'),
+            _or_dash(s, 'quorum'), _or_dash(s, 'num_slaves'),
+            '%s / %s' % (_or_dash(s, 'num_other_sentinels'), 'OK' if s.get('ckquorum_ok') else 'FAIL'),
+            '-' if s.get('peer_links') is None else '%d as %s' % (len(users), ', '.join(
+                str(u) for u in unique) or '-')))
+    return lines

@@ -22,19 +22,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - In check mode the temporary user used for the comparison is still created and deleted at once;
-        no real user is changed and nothing is persisted.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   users:
     description: The users to reconcile.
@@ -78,6 +65,14 @@ options:
     type: str
     default: config_rewrite
     choices: [config_rewrite, sentinel, acl_save, none]
+attributes:
+  check_mode:
+    details:
+      - In check mode the temporary user used for the comparison is still created and deleted at once;
+        no real user is changed and nothing is persisted.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -113,12 +108,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    pairs_to_dict,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
 

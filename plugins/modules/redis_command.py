@@ -17,19 +17,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - A command with O(changed=true) is not sent in check mode; commands with O(changed=false)
-        are assumed to be read-only and are sent.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   command:
     description:
@@ -45,6 +32,14 @@ options:
       - When V(true), the command is not sent in check mode and RV(reply) is V(null).
     type: bool
     default: false
+attributes:
+  check_mode:
+    details:
+      - A command with O(changed=true) is not sent in check mode; commands with O(changed=false)
+        are assumed to be read-only and are sent.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -79,11 +74,13 @@ reply:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
 

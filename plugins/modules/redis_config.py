@@ -19,18 +19,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-    details:
-      - Values of O(secret_keys) are shown as C(********).
-  platform:
-    platforms: posix
 options:
   settings:
     description:
@@ -54,6 +42,14 @@ options:
 notes:
   - The module invocation is not logged to the managed host's journal because O(settings) may contain secrets.
     Set C(no_log) on the task too if you run Ansible with high verbosity.
+attributes:
+  diff_mode:
+    support: full
+    details:
+      - Values of O(secret_keys) are shown as C(********).
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -101,14 +97,18 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.config import (
+    is_immutable_config_error,
+    normalize_config_value,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    is_immutable_config_error,
-    normalize_config_value,
-    pairs_to_dict,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
 

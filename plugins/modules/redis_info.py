@@ -16,16 +16,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   sections:
     description:
@@ -45,6 +35,9 @@ options:
       - Authentication errors always fail.
     type: bool
     default: true
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -120,48 +113,17 @@ sentinel:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import parse_info, parse_role
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    pairs_to_dict,
-    parse_info,
-    parse_role,
-    redis_connection_argument_spec,
 )
-
-
-def _is_no_such_master(exc):
-    return 'no such master' in exc.message.lower()
-
-
-def sentinel_facts(client, name):
-    """Gather what a Sentinel knows about master ``name``."""
-    result = {'master': None, 'master_addr': None, 'ckquorum': {'ok': False, 'message': ''},
-              'replicas': [], 'sentinels': []}
-    try:
-        result['master'] = pairs_to_dict(client.execute('SENTINEL', 'MASTER', name))
-    except RedisError as exc:
-        if not _is_no_such_master(exc):
-            raise
-        result['ckquorum']['message'] = exc.message
-        return result
-    addr = client.execute('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)
-    if addr:
-        result['master_addr'] = [addr[0], int(addr[1])]
-    try:
-        result['ckquorum'] = {'ok': True, 'message': client.execute('SENTINEL', 'CKQUORUM', name)}
-    except RedisError as exc:
-        result['ckquorum'] = {'ok': False, 'message': exc.message}
-    try:
-        replicas = client.execute('SENTINEL', 'REPLICAS', name)
-    except RedisError:
-        # Sentinel older than 6.2
-        replicas = client.execute('SENTINEL', 'SLAVES', name)
-    result['replicas'] = [pairs_to_dict(r) for r in replicas or []]
-    result['sentinels'] = [pairs_to_dict(s) for s in client.execute('SENTINEL', 'SENTINELS', name) or []]
-    return result
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import master_facts
 
 
 def gather(client, sections, sentinel_master_name=None):
@@ -171,7 +133,7 @@ def gather(client, sections, sentinel_master_name=None):
         info.update(parse_info(client.execute('INFO', section)))
     result = {'reachable': True, 'role': role, 'info': info}
     if sentinel_master_name:
-        result['sentinel'] = sentinel_facts(client, sentinel_master_name)
+        result['sentinel'] = master_facts(client, sentinel_master_name)
     return result
 
 

@@ -25,18 +25,6 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Reports whether C(REPLICAOF) would be sent; does not wait for the sync.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   master_host:
     description:
@@ -57,6 +45,13 @@ options:
 notes:
   - The replica authenticates to its master with its own C(masterauth)/C(masteruser) settings;
     set them first with M(hastack.redis.redis_config).
+attributes:
+  check_mode:
+    details:
+      - Reports whether C(REPLICAOF) would be sent; does not wait for the sync.
+extends_documentation_fragment:
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -80,15 +75,13 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
-    RedisConnectionError,
-    RedisError,
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
     client_from_module,
-    keyspace_keys,
-    parse_info,
-    parse_role,
     redis_connection_argument_spec,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.info import keyspace_keys, parse_info, parse_role
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.topology import RUNBOOK
 
 
 # indirections so tests can substitute a fake clock
@@ -130,9 +123,6 @@ def wait_for_sync(client, login_host, login_port, master_host, master_port, time
                     info.get('master_last_io_seconds_ago')),
                 changed=True, replication=info)
         sleep(interval)
-
-
-RUNBOOK = "Nothing was changed. See the runbook section 'Ambiguous topology' in the collection README."
 
 
 def check_safe_to_repoint(client, role, master_client, login_host, login_port, master_host, master_port):

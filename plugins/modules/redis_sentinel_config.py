@@ -27,22 +27,7 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
-  login_port:
-    description:
-      - TCP port of the Sentinel to connect to.
-    type: int
-    default: 26379
   settings:
     description:
       - Settings and their values, for example C(sentinel-user), C(announce-ip), C(resolve-hostnames).
@@ -75,6 +60,10 @@ options:
       - Needed with O(startup_settings). When it cannot be read (it is usually C(0640), owned by the
         service user, so use C(become)) the module fails before changing anything.
     type: path
+extends_documentation_fragment:
+  - hastack.redis.redis.sentinel_port
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -123,13 +112,15 @@ restart_required:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.config import normalize_config_value
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    normalize_config_value,
-    pairs_to_dict,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel_settings import (

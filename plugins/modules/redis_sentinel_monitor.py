@@ -23,22 +23,7 @@ description:
 version_added: 0.1.0
 author:
   - Contributors to the hastack.redis project
-extends_documentation_fragment:
-  - hastack.redis.redis
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
-  login_port:
-    description:
-      - TCP port of the Sentinel to connect to.
-    type: int
-    default: 26379
   name:
     description: Name of the monitored master.
     type: str
@@ -86,6 +71,10 @@ options:
         anything, rather than leave those settings unchecked.
       - The file is only read, never written (Sentinel rewrites it itself).
     type: path
+extends_documentation_fragment:
+  - hastack.redis.redis.sentinel_port
+  - hastack.redis.redis
+  - hastack.redis.attributes
 '''
 
 EXAMPLES = r'''
@@ -127,15 +116,18 @@ monitored_now:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.config import normalize_config_value
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisConnectionError,
     RedisError,
-    client_from_module,
-    normalize_config_value,
-    pairs_to_dict,
-    redis_connection_argument_spec,
     scrub_secrets,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import is_no_such_master
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel_settings import (
     FILE_HINT,
     MASTER_FILE_DEFAULTS,
@@ -151,10 +143,6 @@ class MonitorFailure(Exception):
         super(MonitorFailure, self).__init__(msg)
         self.msg = msg
         self.result = result
-
-
-def _is_no_such_master(exc):
-    return 'no such master' in exc.message.lower()
 
 
 def reconcile_monitor(client, name, master_host, master_port, quorum, settings, auth_user, auth_pass,
@@ -178,7 +166,7 @@ def reconcile_monitor(client, name, master_host, master_port, quorum, settings, 
     try:
         master = pairs_to_dict(client.execute('SENTINEL', 'MASTER', name))
     except RedisError as exc:
-        if not _is_no_such_master(exc):
+        if not is_no_such_master(exc):
             raise MonitorFailure('SENTINEL MASTER %s failed on %s: %s' % (name, client.address, exc.message))
         master = None
 

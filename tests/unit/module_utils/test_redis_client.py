@@ -9,22 +9,21 @@ import socket
 import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils import redis_client as rc
+from ansible_collections.hastack.redis.plugins.module_utils.config import (
+    is_immutable_config_error,
+    normalize_config_value,
+    parse_memory,
+    split_config_args,
+)
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict, parse_info, parse_role
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisClient,
     RedisConnectionError,
     RedisError,
-    RespReader,
-    encode_command,
-    is_immutable_config_error,
-    normalize_config_value,
-    pairs_to_dict,
-    parse_info,
-    parse_memory,
-    parse_role,
     scrub_secrets,
-    split_config_args,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.resp import encode_command, RespReader
 
 from redis_fakes import FakeSocket
 

@@ -26,12 +26,11 @@ import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.module_utils.topology import health_problems
-from ansible_collections.hastack.redis.plugins.modules.redis_topology import node_view
+from ansible_collections.hastack.redis.plugins.module_utils.views import node_view
+from servers import wait_for
 
-from test_live_loopback import REDIS_SERVER, start_server  # noqa: F401 (fixture)
-from test_live_sentinel_acl import wait_for
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+pytestmark = pytest.mark.live
 
 WRITER = pathlib.Path(__file__).resolve().parents[2] / 'roles' / 'redis_drill' / 'files' / 'isolated_writer.py'
 GUARD = 'min-replicas-to-write 1\nmin-replicas-max-lag 2\n'

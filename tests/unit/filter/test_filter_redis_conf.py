@@ -23,9 +23,9 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hastack.redis.plugins.filter.redis_conf_quote import FilterModule, redis_conf_quote
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import quote_config_arg, split_config_args
+from ansible_collections.hastack.redis.plugins.module_utils.config import quote_config_arg, split_config_args
 
-from conftest import COLLECTIONS_ROOT
+from collection_path import COLLECTIONS_ROOT
 
 # Everything the config parser treats specially, plus look-alikes of escapes
 # (a literal backslash-x-4-1 must not come back as "A").

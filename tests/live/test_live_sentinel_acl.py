@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 
 import pytest
 import yaml
 
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisClient,
-    RedisConnectionError,
     RedisError,
-    pairs_to_dict,
 )
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import parse_peer_links
 from ansible_collections.hastack.redis.plugins.modules import redis_acl, redis_sentinel_config
-from ansible_collections.hastack.redis.plugins.modules.redis_topology import parse_peer_links
 
-from test_live_loopback import REDIS_SERVER, start_server  # noqa: F401 (fixture)
+from servers import wait_for
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+pytestmark = pytest.mark.live
 
 ROLE_DEFAULTS = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'redis_sentinel', 'defaults', 'main.yml')
 ADMIN_PW = 'admin-pw-0123456789'
@@ -61,20 +59,6 @@ def default_user():
 
 def admin(s):
     return RedisClient('127.0.0.1', s.port, username='admin', password=ADMIN_PW, timeout=2)
-
-
-def wait_for(what, check, timeout=30):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (RedisError, RedisConnectionError, OSError) as exc:
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError('%s: not reached within %ss (last: %r)' % (what, timeout, last))
 
 
 def master_addr(s):

@@ -5,22 +5,19 @@
 """Make ``ansible_collections.hastack.redis`` importable from this checkout.
 
 A symlink tree ``<tmp>/ansible_collections/hastack/redis -> <repo root>`` is
-created once per test session (at conftest import, i.e. before the test
-modules are imported) and prepended to ``sys.path``.
+created once per test session (when tests/conftest.py imports this module,
+i.e. before the test modules are imported) and prepended to ``sys.path``.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import sys
 import tempfile
 
-import pytest
-
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 
 
 def _install_collection_path():
@@ -41,26 +38,3 @@ def _install_collection_path():
 
 
 COLLECTIONS_ROOT = _install_collection_path()
-
-
-@pytest.fixture
-def run_module(capsys):
-    """Run a module's ``main()`` with the given args; return its parsed JSON result.
-
-    exit_json/fail_json run for real (including Ansible's no_log filtering),
-    so tests see exactly what the controller would receive.
-    """
-    from ansible.module_utils.testing import patch_module_args
-
-    def _run(main, args):
-        capsys.readouterr()
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc_info:
-                main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_rc'] = exc_info.value.code
-        result['_raw'] = out
-        return result
-
-    return _run

@@ -21,13 +21,14 @@ import subprocess
 
 import pytest
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient, pairs_to_dict
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.modules import redis_sentinel_config, redis_sentinel_monitor
+from servers import REDIS_SERVER, _stop, _wait_ready
 
-from test_live_loopback import REDIS_SERVER, _stop, _wait_ready, start_server  # noqa: F401 (fixture)
-from test_redis_sentinel_config import run_module, warnings_of  # noqa: F401 (fixture: warnings per run)
+from ansible_results import warnings_of
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+pytestmark = pytest.mark.live
 
 ADMIN_PW = 'admin-pw-0123456789'
 AUTH_PW = 'auth-pw-old-0123456789'

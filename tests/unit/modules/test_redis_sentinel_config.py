@@ -12,34 +12,10 @@ import pytest
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisError
 from ansible_collections.hastack.redis.plugins.modules import redis_sentinel_config as mod
 
+from ansible_results import warnings_of
 from redis_fakes import FakeClient
 
 PEER = 'Peer-Pass-S3cret-0001'
-
-
-def warnings_of(result):
-    """The texts of a module result's warnings (ansible-core 2.19 returns them as structured summaries)."""
-    return [w['event']['msg'] if isinstance(w, dict) else w for w in result.get('warnings') or []]
-
-
-@pytest.fixture
-def run_module(run_module, monkeypatch):
-    """conftest's run_module, each run seeing its warnings as a module process of its own would.
-
-    AnsibleModule keeps warnings in a process-wide list, and hands them to the controller's
-    display instead once controller code was imported into the process (other tests do).
-    Ansible runs every module in a process of its own; these tests run many in one.
-    """
-    from ansible.module_utils import _internal
-    from ansible.module_utils.common import warnings as module_warnings
-
-    monkeypatch.setattr(_internal, 'is_controller', False)
-
-    def _run(main, args):
-        module_warnings._global_warnings.clear()
-        return run_module(main, args)
-
-    return _run
 
 
 class FakeSentinelConfig(FakeClient):
@@ -291,7 +267,7 @@ def test_startup_and_runtime_settings_overlap_refused(sentinel, run_module, conf
     assert result['_rc'] == 1 and 'settings and startup_settings both set loglevel' in result['msg']
 
 
-ROLE = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'redis_sentinel')
+ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'roles', 'redis_sentinel')
 # Written by sentinel.conf.j2 but fixed there (the unit needs them): nothing to reconcile
 TEMPLATE_CONSTANTS = {'daemonize', 'supervised'}
 # Handled by other tasks of reconcile.yml (text that must appear there)

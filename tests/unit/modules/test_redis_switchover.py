@@ -5,7 +5,7 @@
 
 The module runs through ``main()`` (argument checks, check mode, exit and fail
 paths); ``client_from_module`` hands out clients of the fake nodes below, and
-the module's ``time`` is a fake clock, so a timeout costs no real time. A
+module_utils/switchover.py's ``time`` is a fake clock, so a timeout costs no real time. A
 Sentinel's behaviour after ``SENTINEL FAILOVER`` is scripted by the number of
 ``SENTINEL GET-MASTER-ADDR-BY-NAME`` calls the module has made (``Site.tick``).
 """
@@ -19,6 +19,8 @@ import pytest
 import yaml
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import majority_address
+from ansible_collections.hastack.redis.plugins.module_utils import switchover
 from ansible_collections.hastack.redis.plugins.modules import redis_switchover as sw
 
 from redis_fakes import FakeClient
@@ -26,7 +28,7 @@ from redis_fakes import FakeClient
 OLD = ('10.0.0.1', 6379)
 TARGET = ('10.0.0.2', 6379)
 OTHER = ('10.0.0.3', 6379)
-ROLE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'redis_common')
+ROLE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'roles', 'redis_common')
 
 
 class Node(object):
@@ -218,7 +220,7 @@ class FakeTime(object):
 def site(monkeypatch):
     s = Site()
     monkeypatch.setattr(sw, 'client_from_module', s.client_from_module)
-    monkeypatch.setattr(sw, 'time', FakeTime())
+    monkeypatch.setattr(switchover, 'time', FakeTime())
     return s
 
 
@@ -409,7 +411,7 @@ def test_default_pause_and_timeout_agree(site, run_module):
     site.events = [(1, site.promote), (1, lambda: site.name(0)), (1, lambda: site.name(1))]
     result = run_module(sw.main, a)
     assert result['_rc'] == 0, result['msg']
-    assert sw.pause_problem(30001, 20.0) is None and sw.pause_problem(30000, 20.0)
+    assert switchover.pause_problem(30001, 20.0) is None and switchover.pause_problem(30000, 20.0)
 
 
 def test_role_defaults_and_argument_specs_agree_with_the_module(site, run_module):
@@ -418,13 +420,13 @@ def test_role_defaults_and_argument_specs_agree_with_the_module(site, run_module
     with open(os.path.join(ROLE_DIR, 'meta', 'argument_specs.yml')) as f:
         specs = yaml.safe_load(f)['argument_specs']
     pause, timeout = defaults['redis_common_switchover_pause_ms'], defaults['redis_common_switchover_timeout']
-    assert sw.pause_problem(pause, timeout) is None
+    assert switchover.pause_problem(pause, timeout) is None
     for entry in ('main', 'switchover'):
         options = specs[entry]['options']
         assert options['redis_common_switchover_pause_ms']['default'] == pause
         assert options['redis_common_switchover_timeout']['default'] == timeout
     doc = yaml.safe_load(sw.DOCUMENTATION)['options']
-    assert sw.pause_problem(doc['pause_ms']['default'], doc['timeout']['default']) is None
+    assert switchover.pause_problem(doc['pause_ms']['default'], doc['timeout']['default']) is None
 
 
 # --- (d) check mode ---------------------------------------------------------------------------
@@ -469,14 +471,14 @@ def view(named, in_progress=(False, False, False), roles=None):
      (None, None)),
 ])
 def test_classify(observed, outcome):
-    assert sw.classify(observed, OLD, 0) == outcome
+    assert switchover.classify(observed, OLD, 0) == outcome
 
 
 def test_majority_and_catch_up_helpers():
     new = ['10.0.0.2', '6379']
-    assert sw.sentinel_majority([new, new, None], 3) == ('10.0.0.2', 6379)
-    assert sw.sentinel_majority([new, None, None], 3) is None
-    assert sw.sentinel_majority([new, ['10.0.0.3', '6379'], None], 3) is None
-    assert sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 5}})
-    assert not sw.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 4}})
-    assert not sw.replicas_caught_up({'master_repl_offset': 5})
+    assert majority_address([new, new, None], 3) == ('10.0.0.2', 6379)
+    assert majority_address([new, None, None], 3) is None
+    assert majority_address([new, ['10.0.0.3', '6379'], None], 3) is None
+    assert switchover.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 5}})
+    assert not switchover.replicas_caught_up({'master_repl_offset': 5, 'slave0': {'ip': 'r', 'port': 1, 'offset': 4}})
+    assert not switchover.replicas_caught_up({'master_repl_offset': 5})

@@ -4,28 +4,21 @@
 
 """Integration tests against throwaway redis-server processes on 127.0.0.1.
 
-Skipped unless ``redis-server`` is on PATH. Every process started here is
+Needs ``redis-server`` on PATH (scripts/test-deps.sh). Every process started here is
 stopped by its fixture (terminate, then kill), also when a test fails.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 
+from ansible_collections.hastack.redis.plugins.module_utils.info import parse_info, parse_role
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisAuthError,
     RedisClient,
-    RedisConnectionError,
     RedisError,
-    parse_info,
-    parse_role,
 )
 from ansible_collections.hastack.redis.plugins.modules import (
     redis_config,
@@ -35,88 +28,7 @@ from ansible_collections.hastack.redis.plugins.modules import (
     redis_topology,
 )
 
-REDIS_SERVER = shutil.which('redis-server')
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server(object):
-    def __init__(self, proc, port, conf, password):
-        self.proc = proc
-        self.port = port
-        self.conf = conf
-        self.password = password
-
-    def client(self, password=None):
-        return RedisClient('127.0.0.1', self.port, password=self.password if password is None else password,
-                           timeout=2)
-
-
-def _wait_ready(port, password, proc, sentinel=False):
-    deadline = time.monotonic() + 10
-    last = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError('redis-server exited early with code %s' % proc.returncode)
-        try:
-            with RedisClient('127.0.0.1', port, password=None if sentinel else password, timeout=0.5) as c:
-                if c.execute('PING') == 'PONG':
-                    return
-        except (RedisConnectionError, RedisError) as exc:
-            last = exc
-        time.sleep(0.05)
-    raise RuntimeError('redis-server on port %d did not become ready: %s' % (port, last))
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture
-def start_server(tmp_path):
-    """Start redis-server (or Sentinel) processes; all are stopped at teardown."""
-    procs = []
-
-    def start(name='redis', password=None, sentinel=False, extra=''):
-        port = free_port()
-        workdir = tmp_path / ('%s-%d' % (name, port))
-        workdir.mkdir()
-        conf = workdir / ('sentinel.conf' if sentinel else 'redis.conf')
-        lines = ['port %d' % port, 'bind 127.0.0.1', 'dir %s' % workdir, 'daemonize no',
-                 'logfile %s' % (workdir / 'log')]
-        if password and not sentinel:
-            # in the config file, not in argv (ps would show it)
-            lines.append('requirepass "%s"' % password)
-        conf.write_text('\n'.join(lines) + '\n' + extra)
-        os.chmod(str(conf), 0o600)
-        argv = [REDIS_SERVER, str(conf)]
-        if sentinel:
-            argv.append('--sentinel')
-        else:
-            argv += ['--save', '', '--appendonly', 'no']
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        _wait_ready(port, password, proc, sentinel=sentinel)
-        return Server(proc, port, str(conf), password)
-
-    yield start
-    for proc in procs:
-        _stop(proc)
-    for proc in procs:
-        assert proc.poll() is not None, 'redis-server pid %d still running' % proc.pid
+pytestmark = pytest.mark.live
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ def test_unreachable_replica():
 
 
 def test_wait_conditions():
-    from ansible_collections.hastack.redis.plugins.modules.redis_topology import wait_condition_met
+    from ansible_collections.hastack.redis.plugins.module_utils.views import wait_condition_met
     params = {'wait_for': 'new_master', 'previous_master': 'n1'}
     # new_master is an observation: a Sentinel majority names another node, whatever the decision says
     moved = {'master': None, 'ambiguous': True, 'sentinel_majority': 'n2', 'healthy': False}

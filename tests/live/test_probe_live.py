@@ -5,7 +5,7 @@
 """End-to-end tests of ``roles/redis_drill/files/redis_probe.py``.
 
 The live tests start a throwaway master, replica and Sentinel on
-127.0.0.1 (skipped unless ``redis-server`` is on PATH; Sentinel runs as
+127.0.0.1 (``redis-server`` from scripts/test-deps.sh; Sentinel runs as
 ``redis-sentinel``, or as ``redis-server --sentinel`` where that link is
 missing), run the probe as a subprocess, once undisturbed and once while the
 master is SIGKILLed, and check the reports. Every process started here is
@@ -36,7 +36,8 @@ REDIS_SERVER = shutil.which('redis-server')
 REDIS_SENTINEL = shutil.which('redis-sentinel')
 MASTER_NAME = 'mymaster'
 
-live = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+live = pytest.mark.live
+pytestmark = live
 
 
 def sentinel_argv(conf: Path) -> list[str]:

@@ -17,12 +17,12 @@ import time
 import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
+from ansible_collections.hastack.redis.plugins.module_utils import views
 from ansible_collections.hastack.redis.plugins.modules import redis_topology
+from servers import free_port, wait_for
 
-from test_live_loopback import REDIS_SERVER, free_port, start_server  # noqa: F401 (fixture)
-from test_live_sentinel_acl import wait_for
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+pytestmark = pytest.mark.live
 
 PW = 'Decision-Test-Pw-0123'
 
@@ -73,14 +73,14 @@ def test_no_reading_names_the_killed_master_while_sentinel_replaces_it(start_ser
                [('s%d' % i, s.port) for i, s in enumerate(sentinels)], 'm')
     with master.client() as c:
         c.execute('SET', 'hastack:test', 'kept')
-    wait_for('a healthy reading', lambda: redis_topology.discover(p, make_client, False)['healthy'], timeout=40)
+    wait_for('a healthy reading', lambda: views.discover(p, make_client, False)['healthy'], timeout=40)
 
     master.proc.kill()
     master.proc.wait(timeout=10)
     killed = time.monotonic()
     readings = []
     while time.monotonic() - killed < 30:
-        r = redis_topology.discover(p, make_client, False)
+        r = views.discover(p, make_client, False)
         readings.append((round(time.monotonic() - killed, 2), r['master'] and r['master']['name'],
                          r['sentinel_majority'], r['retry'], r['reason']))
         if r['master'] is not None and r['master']['name'] != 'm':

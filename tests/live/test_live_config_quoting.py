@@ -29,24 +29,19 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
-    RedisClient,
-    pairs_to_dict,
-    parse_info,
-    split_config_args,
-)
-from ansible_collections.hastack.redis.plugins.modules.redis_topology import parse_peer_links
+from ansible_collections.hastack.redis.plugins.module_utils.config import split_config_args
+from ansible_collections.hastack.redis.plugins.module_utils.info import pairs_to_dict, parse_info
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
+from ansible_collections.hastack.redis.plugins.module_utils.sentinel import parse_peer_links
 
-from conftest import COLLECTIONS_ROOT
-from test_live_loopback import REDIS_SERVER, _stop, free_port
-from test_live_sentinel_acl import wait_for
+from collection_path import COLLECTIONS_ROOT
+from servers import free_port, REDIS_SERVER, _stop, wait_for
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not on PATH')
+pytestmark = pytest.mark.live
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ROLES = REPO / 'roles'

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-STATS_PATH = Path(__file__).resolve().parents[2] / 'roles' / 'redis_drill' / 'files' / 'probe_stats.py'
+STATS_PATH = Path(__file__).resolve().parents[3] / 'roles' / 'redis_drill' / 'files' / 'probe_stats.py'
 
 
 def _load() -> ModuleType:

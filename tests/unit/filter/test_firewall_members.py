@@ -24,7 +24,7 @@ import sys
 import pytest
 import yaml
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+REPO = pathlib.Path(__file__).resolve().parents[3]
 TEMPLATE = REPO / 'roles' / 'redis_common' / 'templates' / 'hastack-redis.nft.j2'
 PASSWORD = 'unit-only-firewall-0123456789'
 

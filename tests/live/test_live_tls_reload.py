@@ -13,7 +13,7 @@ connection, so an expired certificate can be replaced). Sentinel is restarted
 by the roles (it cannot load certificates at runtime, shown here); the restart
 itself needs systemd and is not run here.
 
-Skipped unless redis-server, redis-sentinel and redis-cli are on PATH.
+Needs redis-server, redis-sentinel and redis-cli on PATH (scripts/test-deps.sh).
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ import sys
 import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
     RedisClient,
@@ -38,21 +42,14 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisError,
 )
 
-from conftest import COLLECTIONS_ROOT, REPO_ROOT
-from test_live_loopback import free_port
-
-cryptography = pytest.importorskip('cryptography')
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
+from collection_path import COLLECTIONS_ROOT, REPO_ROOT
+from servers import free_port
 
 REDIS_SERVER = shutil.which('redis-server')
 REDIS_SENTINEL = shutil.which('redis-sentinel')
 REDIS_CLI = shutil.which('redis-cli')
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-pytestmark = pytest.mark.skipif(None in (REDIS_SERVER, REDIS_SENTINEL, REDIS_CLI),
-                                reason='redis-server, redis-sentinel or redis-cli is not on PATH')
+pytestmark = pytest.mark.live
 
 ADMIN = 'admin'
 MASTER = 'mymaster'

@@ -14,7 +14,7 @@ import yaml
 
 from ansible_collections.hastack.redis.plugins.doc_fragments.redis import ModuleDocFragment
 
-REPO_ROOT_FOR_DOCS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+REPO_ROOT_FOR_DOCS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 MODULES = sorted(os.path.splitext(f)[0] for f in os.listdir(os.path.join(REPO_ROOT_FOR_DOCS, 'plugins', 'modules'))
                  if f.endswith('.py') and not f.startswith('_'))
 
@@ -46,7 +46,11 @@ def documented_options(mod):
         if fragment.startswith('hastack.redis.redis'):
             # hastack.redis.redis -> DOCUMENTATION, hastack.redis.redis.<name> -> <NAME>
             attribute = fragment.split('.')[3].upper() if fragment.count('.') == 3 else 'DOCUMENTATION'
-            options.update(yaml.safe_load(getattr(ModuleDocFragment, attribute))['options'])
+            for name, spec in yaml.safe_load(getattr(ModuleDocFragment, attribute))['options'].items():
+                # as ansible's plugin_docs.merge_fragment: what an earlier fragment says wins
+                merged = dict(spec)
+                merged.update(options.get(name, {}))
+                options[name] = merged
     for name, spec in doc.get('options', {}).items():
         # same per-option shallow merge as ansible's plugin_docs.merge_fragment
         merged = dict(options.get(name, {}))
@@ -88,3 +92,17 @@ def test_secret_options_are_no_log(name, monkeypatch):
     for option, s in spec.items():
         if 'password' in option or option.endswith('_pass'):
             assert s.get('no_log') is True, option
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_attributes_come_from_the_shared_fragment(name):
+    """Every module declares check_mode/diff_mode/platform through hastack.redis.attributes, and only adds details."""
+    from ansible_collections.hastack.redis.plugins.doc_fragments.attributes import ModuleDocFragment as Attributes
+
+    mod = importlib.import_module('ansible_collections.hastack.redis.plugins.modules.%s' % name)
+    doc = yaml.safe_load(mod.DOCUMENTATION)
+    assert 'hastack.redis.attributes' in doc['extends_documentation_fragment']
+    shared = yaml.safe_load(Attributes.DOCUMENTATION)['attributes']
+    for attribute, own in (doc.get('attributes') or {}).items():
+        assert attribute in shared, (name, attribute)
+        assert 'description' not in own, (name, attribute)

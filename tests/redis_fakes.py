@@ -6,11 +6,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.hastack.redis.plugins.module_utils.redis_client import (
-    RedisConnectionError,
-    RedisError,
-    parse_memory,
-)
+from ansible_collections.hastack.redis.plugins.module_utils.config import parse_memory
+from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisConnectionError, RedisError
 
 
 class FakeSocket(object):

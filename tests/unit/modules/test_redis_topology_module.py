@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisError
+from ansible_collections.hastack.redis.plugins.module_utils.views import run_probe
 from ansible_collections.hastack.redis.plugins.modules import redis_topology as mod
 
 from redis_fakes import DeadClient, FakeClient
@@ -311,6 +312,8 @@ def test_wait_for_decided_waits_out_a_transient_state(cluster, run_module, monke
     cluster(f)
     result = run(run_module, fail_on_ambiguous=True, poll_interval=0.01, wait_timeout=5)
     assert result['_rc'] == 1 and 's_down' in result['msg']
+    # a failed run still carries the status table of what it read
+    assert result['report'][0].split() == ['NODE', 'ROLE', 'ADDRESS', 'LINK', 'LAG', 'OFFSET', 'PROBE']
     readings['n'] = 0
     result = run(run_module, wait_for='decided', poll_interval=0.01, wait_timeout=5)
     assert result['_rc'] == 0, result.get('msg')
@@ -356,7 +359,7 @@ def test_probe_never_visible_gives_none(cluster, run_module):
 def test_probe_sends_set_with_px(cluster):
     master = FakeNode('10.0.0.2', ['master', 0, []], '', Store())
     replica = FakeNode('10.0.0.1', ['slave'], '', master.store)
-    result = mod.run_probe(master, {'n1': replica}, 1.0, token='tok')
+    result = run_probe(master, {'n1': replica}, 1.0, token='tok')
     assert master.calls == [('SET', 'hastack:health:probe', 'tok', 'PX', '60000')]
     assert result == {'n1': result['n1']} and result['n1'] is not None
 
@@ -385,3 +388,15 @@ def test_peer_links_checked_when_asked(cluster, run_module):
     cluster(healthy())
     result = run(run_module)
     assert result['healthy'] is True and result['sentinels']['s1']['peer_links'] is None
+
+
+def test_report_is_the_status_table_of_the_reading(cluster, run_module):
+    cluster(healthy(Store(), delays=(0, 2)))
+    result = run(run_module, probe=True, probe_timeout=2.0)
+    assert result['_rc'] == 0
+    report = result['report']
+    assert len(report) == 2 + len(result['nodes']) + len(result['sentinels'])
+    rows = dict((line.split()[0], line.split()) for line in report)
+    assert rows['n2'][1:3] == ['master', '10.0.0.2:6379']
+    assert rows['n1'][1] == 'slave' and rows['n1'][3] == 'up' and rows['n1'][-1] == 'ms'
+    assert rows['s1'][1] == '10.0.0.2:6379' and 'OK' in rows['s1']
