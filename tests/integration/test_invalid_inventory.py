@@ -99,6 +99,14 @@ CASES = {
         host_vars={'a': {'redis_sentinel_port': 6379}}),
     'maxmemory_does_not_parse': case(
         [BAD_MAXMEMORY], group_vars={'redis_server_maxmemory': 'lots'}),
+    'runtime_not_supported': case(
+        ['redis_runtime=podman is not supported: the only runtime is systemd. '
+         'Remove the variable from the inventory or set it to the supported value.'],
+        group_vars={'redis_runtime': 'podman'}),
+    'engine_not_supported': case(
+        ['redis_engine=valkey is not supported: the only engine is redis. '
+         'Remove the variable from the inventory or set it to the supported value.'],
+        group_vars={'redis_engine': 'valkey'}),
     'password_missing': case(
         ['redis_password is not set. There is no default: set it in group_vars/all, ansible-vault encrypted, '
          'for example with `ansible-vault encrypt_string "$(openssl rand -base64 24)" --name redis_password`.'],
