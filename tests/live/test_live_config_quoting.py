@@ -118,7 +118,7 @@ def sentinel_vars(port, workdir, master_port, **overrides):
         'redis_sentinel_announce_ip': '127.0.0.1',
         'redis_sentinel_down_after_milliseconds': 1000,
         'redis_sentinel_failover_timeout': 3000,
-        '__redis_topology': {'master': {'host': '127.0.0.1', 'port': master_port}},
+        'redis_ops_topology': {'master': {'host': '127.0.0.1', 'port': master_port}},
     })
     variables.update(overrides)
     return variables

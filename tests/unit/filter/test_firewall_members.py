@@ -6,7 +6,7 @@
 
 Each test writes a small inventory whose hosts are all this machine
 (``ansible_connection: local``), runs a short playbook through the role's
-``main`` entry point (address publication) and renders
+``members`` entry point (address publication) and renders
 ``hastack-redis.nft.j2`` into a temporary directory, as ``--limit`` runs do.
 Nothing is written outside that directory and no DNS name is looked up: the
 names used are addresses, or hosts that cannot be reached on loopback.
@@ -39,7 +39,8 @@ RENDER = [{
     'any_errors_fatal': True,  # as in playbooks/site.yml
     'tasks': [
         {'name': 'Publish the cluster addresses',
-         'ansible.builtin.include_role': {'name': 'hastack.redis.redis_common', 'public': True}},
+         'ansible.builtin.include_role': {'name': 'hastack.redis.redis_common', 'tasks_from': 'members',
+                                         'public': True}},
         {'name': 'Render the firewall rules',
          'ansible.builtin.template': {'src': str(TEMPLATE), 'dest': '{{ out }}/{{ inventory_hostname }}.nft',
                                       'mode': '0644'}},

@@ -421,10 +421,9 @@ def test_role_defaults_and_argument_specs_agree_with_the_module(site, run_module
         specs = yaml.safe_load(f)['argument_specs']
     pause, timeout = defaults['redis_common_switchover_pause_ms'], defaults['redis_common_switchover_timeout']
     assert switchover.pause_problem(pause, timeout) is None
-    for entry in ('main', 'switchover'):
-        options = specs[entry]['options']
-        assert options['redis_common_switchover_pause_ms']['default'] == pause
-        assert options['redis_common_switchover_timeout']['default'] == timeout
+    options = specs['main']['options']
+    assert options['redis_common_switchover_pause_ms']['default'] == pause
+    assert options['redis_common_switchover_timeout']['default'] == timeout
     doc = yaml.safe_load(sw.DOCUMENTATION)['options']
     assert switchover.pause_problem(doc['pause_ms']['default'], doc['timeout']['default']) is None
 
