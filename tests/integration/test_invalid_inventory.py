@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
+from site_inventory import site_variables, write_site_inventory
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SITE = REPO / 'playbooks' / 'site.yml'
@@ -176,35 +177,14 @@ def write_inventory(spec, tmp):
     hosts = sorted(set(spec['masters']) | set(spec['replicas']) | set(spec['sentinels']))
     host_vars = {h: dict({'redis_address': ADDRESSES[h]} if h in ADDRESSES else {}, **spec['host_vars'].get(h, {}))
                  for h in hosts}
-    inventory = {'all': {
-        'hosts': host_vars,
-        'children': {
-            'redis': {'children': {
-                'redis_master': {'hosts': {h: None for h in spec['masters']}},
-                'redis_replicas': {'hosts': {h: None for h in spec['replicas']}},
-            }},
-            'redis_sentinels': {'hosts': {h: None for h in spec['sentinels']}},
-        },
-    }}
-    group_vars = {
-        'ansible_connection': 'local',
-        'ansible_python_interpreter': sys.executable,
-        'redis_password': PASSWORD,
-        'redis_replication_password': PASSWORD + '-replication',
-        'redis_sentinel_auth_password': PASSWORD + '-sentinel',
-        'redis_app_password': PASSWORD + '-app',
-        'redis_monitor_password': PASSWORD + '-monitor',
-        'redis_sentinel_peer_password': PASSWORD + '-peer',
-    }
+    group_vars = site_variables(PASSWORD)
     for key, value in spec['group_vars'].items():
         if value is DROP:
             group_vars.pop(key, None)
         else:
             group_vars[key] = value.format(tmp=tmp) if isinstance(value, str) else value
-    inv = tmp / 'inventory'
-    (inv / 'group_vars').mkdir(parents=True)
-    (inv / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
-    (inv / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(group_vars, sort_keys=False))
+    inv = write_site_inventory(tmp / 'inventory', host_vars, spec['masters'], spec['replicas'], spec['sentinels'],
+                               group_vars)
     for name in ('ca.crt', 'tls.key'):
         (tmp / name).write_text('placeholder\n')
     return inv, hosts

@@ -23,6 +23,7 @@ import sys
 
 import pytest
 import yaml
+from site_inventory import site_variables, write_site_inventory
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 TEMPLATE = REPO / 'roles' / 'redis_common' / 'templates' / 'hastack-redis.nft.j2'
@@ -66,33 +67,9 @@ FIREWALL = [{
 
 def write_inventory(tmp, host_vars=None, group_vars=None):
     hosts = {h: dict(HOST_VARS[h], **(host_vars or {}).get(h, {})) for h in HOST_VARS}
-    inventory = {'all': {
-        'hosts': hosts,
-        'children': {
-            'redis': {'children': {
-                'redis_master': {'hosts': {'a': None}},
-                'redis_replicas': {'hosts': {'b': None, 'c': None}},
-            }},
-            'redis_sentinels': {'hosts': {'a': None, 'b': None, 'c': None}},
-        },
-    }}
-    variables = {
-        'ansible_connection': 'local',
-        'ansible_python_interpreter': sys.executable,
-        'redis_password': PASSWORD,
-        'redis_replication_password': PASSWORD + '-replication',
-        'redis_sentinel_auth_password': PASSWORD + '-sentinel',
-        'redis_app_password': PASSWORD + '-app',
-        'redis_monitor_password': PASSWORD + '-monitor',
-        'redis_sentinel_peer_password': PASSWORD + '-peer',
-        'redis_firewall_enabled': True,
-        'out': str(tmp),
-    }
+    variables = dict(site_variables(PASSWORD), redis_firewall_enabled=True, out=str(tmp))
     variables.update(group_vars or {})
-    inv = tmp / 'inventory'
-    (inv / 'group_vars').mkdir(parents=True)
-    (inv / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
-    (inv / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(variables, sort_keys=False))
+    inv = write_site_inventory(tmp / 'inventory', hosts, ['a'], ['b', 'c'], ['a', 'b', 'c'], variables)
     return inv
 
 

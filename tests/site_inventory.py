@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the hastack.redis project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A site inventory for tests that run ansible-playbook: every host is this machine."""
+
+from __future__ import annotations
+
+import sys
+
+import yaml
+
+
+def site_variables(password):
+    """The group variables every site needs: local connections, and one password per ACL user."""
+    return {
+        'ansible_connection': 'local',
+        'ansible_python_interpreter': sys.executable,
+        'redis_password': password,
+        'redis_replication_password': password + '-replication',
+        'redis_sentinel_auth_password': password + '-sentinel',
+        'redis_app_password': password + '-app',
+        'redis_monitor_password': password + '-monitor',
+        'redis_sentinel_peer_password': password + '-peer',
+    }
+
+
+def write_site_inventory(directory, hosts, masters, replicas, sentinels, variables):
+    """Write ``hosts.yml`` (hosts: name -> host vars) and ``group_vars/all.yml`` into directory."""
+    inventory = {'all': {
+        'hosts': hosts,
+        'children': {
+            'redis': {'children': {
+                'redis_master': {'hosts': {h: None for h in masters}},
+                'redis_replicas': {'hosts': {h: None for h in replicas}},
+            }},
+            'redis_sentinels': {'hosts': {h: None for h in sentinels}},
+        },
+    }}
+    (directory / 'group_vars').mkdir(parents=True)
+    (directory / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
+    (directory / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(variables, sort_keys=False))
+    return directory
