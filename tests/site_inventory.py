@@ -2,13 +2,18 @@
 # Copyright: Contributors to the hastack.redis project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""A site inventory for tests that run ansible-playbook: every host is this machine."""
+"""A site inventory for tests that run ansible-playbook (every host is this machine), and the run itself."""
 
 from __future__ import annotations
 
+import os
+import pathlib
+import subprocess
 import sys
 
 import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def site_variables(password):
@@ -41,3 +46,15 @@ def write_site_inventory(directory, hosts, masters, replicas, sentinels, variabl
     (directory / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
     (directory / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(variables, sort_keys=False))
     return directory
+
+
+def run_playbook(inventory, playbook, *options, **env):
+    """ansible-playbook from this checkout's virtualenv, with this collection, JSON results, no colour."""
+    env = dict(os.environ,
+               ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=str(REPO / '.collections'),
+               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+               ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+               ANSIBLE_RETRY_FILES_ENABLED='0', **env)
+    cmd = [str(pathlib.Path(sys.executable).with_name('ansible-playbook')), '-i', str(inventory), str(playbook)]
+    return subprocess.run(cmd + list(options), cwd=REPO, env=env, capture_output=True, text=True, timeout=300)

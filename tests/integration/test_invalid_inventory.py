@@ -23,13 +23,11 @@ import json
 import os
 import pathlib
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
-from site_inventory import site_variables, write_site_inventory
+from site_inventory import run_playbook, site_variables, write_site_inventory
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SITE = REPO / 'playbooks' / 'site.yml'
@@ -191,19 +189,9 @@ def write_inventory(spec, tmp):
 
 
 def ansible_playbook(inventory, playbook, fact_cache, limit=None):
-    env = dict(os.environ,
-               ANSIBLE_GATHERING='smart',
-               ANSIBLE_CACHE_PLUGIN='ansible.builtin.jsonfile',
-               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(fact_cache),
-               ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
-               ANSIBLE_COLLECTIONS_PATH=str(REPO / '.collections'),
-               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
-               ANSIBLE_CALLBACK_RESULT_FORMAT='json',
-               ANSIBLE_RETRY_FILES_ENABLED='0')
-    cmd = [str(pathlib.Path(sys.executable).with_name('ansible-playbook')),
-           '-i', str(inventory), str(playbook), '--check'] + (['--limit', limit] if limit else [])
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    return proc
+    return run_playbook(inventory, playbook, '--check', *(['--limit', limit] if limit else []),
+                        ANSIBLE_GATHERING='smart', ANSIBLE_CACHE_PLUGIN='ansible.builtin.jsonfile',
+                        ANSIBLE_CACHE_PLUGIN_CONNECTION=str(fact_cache))
 
 
 def recap(stdout):

@@ -15,15 +15,12 @@ names used are addresses, or hosts that cannot be reached on loopback.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
 import yaml
-from site_inventory import site_variables, write_site_inventory
+from site_inventory import run_playbook, site_variables, write_site_inventory
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 TEMPLATE = REPO / 'roles' / 'redis_common' / 'templates' / 'hastack-redis.nft.j2'
@@ -77,17 +74,8 @@ def ansible_playbook(tmp, plays, limit=None, check=False, **inventory):
     tmp.mkdir(parents=True, exist_ok=True)
     playbook = tmp / 'play.yml'
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
-    env = dict(os.environ,
-               ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
-               ANSIBLE_COLLECTIONS_PATH=str(REPO / '.collections'),
-               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
-               ANSIBLE_CALLBACK_RESULT_FORMAT='json',
-               ANSIBLE_RETRY_FILES_ENABLED='0')
-    cmd = [str(pathlib.Path(sys.executable).with_name('ansible-playbook')),
-           '-i', str(write_inventory(tmp, **inventory)), str(playbook)]
-    cmd += ['--limit', limit] if limit else []
-    cmd += ['--check'] if check else []
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    options = (['--limit', limit] if limit else []) + (['--check'] if check else [])
+    proc = run_playbook(write_inventory(tmp, **inventory), playbook, *options)
     proc.context = '\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s' % (proc.stdout[-4000:], proc.stderr[-2000:])
     return proc
 
