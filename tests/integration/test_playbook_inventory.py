@@ -2,31 +2,39 @@
 # Copyright: Contributors to the hastack.redis project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The drill checks the inventory as site.yml does, before it reads or touches the site.
+"""Every playbook checks the inventory as site.yml does, before it reads or touches the site.
 
-Every host is this machine (``ansible_connection: local``); the run must stop in
-the drill's own checks, so no Redis is needed and nothing is contacted.
+Every host is this machine (``ansible_connection: local``); each run must stop
+in the inventory checks, so no Redis is needed and nothing is contacted.
 """
 
 from __future__ import annotations
 
+import pytest
 from site_inventory import REPO, run_playbook, site_variables, write_site_inventory
 
-PASSWORD = 'integration-only-drill-0123456789'
+PASSWORD = 'integration-only-playbooks-0123456789'
 HOSTS = {'a': {'redis_address': '192.0.2.11'}, 'b': {'redis_address': '192.0.2.12'},
          'c': {'redis_address': '192.0.2.13'}}
+PLAYBOOKS = {
+    'health.yml': [],
+    'switchover.yml': [],
+    'rolling_restart.yml': [],
+    'failover_drill.yml': ['-e', 'redis_drill_fault=crash'],
+}
 
 
-def test_drill_refuses_a_data_group_without_the_data_nodes(tmp_path):
+@pytest.mark.parametrize('playbook', sorted(PLAYBOOKS))
+def test_playbook_refuses_a_data_group_without_the_data_nodes(tmp_path, playbook):
     inventory = write_site_inventory(tmp_path / 'inventory', HOSTS, ['a'], ['b', 'c'], ['a', 'b', 'c'],
                                      site_variables(PASSWORD))
-    proc = run_playbook(inventory, REPO / 'playbooks' / 'failover_drill.yml',
-                        '-e', 'redis_drill_fault=crash', '-e', 'redis_data_group=nosuchgroup',
+    proc = run_playbook(inventory, REPO / 'playbooks' / playbook, *PLAYBOOKS[playbook],
+                        '-e', 'redis_data_group=nosuchgroup',
                         '-e', 'redis_drill_report_dir=%s' % (tmp_path / 'reports'))
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert ("The group 'nosuchgroup' must have 'redis_master' and 'redis_replicas' as children"
             in proc.stdout), proc.stdout[-3000:]
-    # stopped in the checks: no topology read, no report directory, nothing injected
+    # stopped in the checks: no topology read, no report directory, nothing injected or restarted
     assert 'Read the live topology' not in proc.stdout, proc.stdout[-3000:]
     assert not (tmp_path / 'reports').exists()
     assert PASSWORD not in proc.stdout + proc.stderr
