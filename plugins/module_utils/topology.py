@@ -398,18 +398,26 @@ def health_problems(master, nodes, sentinels, probe=None, max_lag=1, max_probe_m
     return problems
 
 
+def _failed_read(label, view):
+    """Why a node or Sentinel could not be read (TLS, unreachable, error), or None."""
+    if view.get('error_kind') == 'tls':
+        return '%s: TLS handshake failed (%s)' % (label, view.get('error'))
+    if not view['reachable']:
+        return '%s: unreachable (%s)' % (label, view.get('error'))
+    if view.get('error'):
+        return '%s: error (%s)' % (label, view['error'])
+    return None
+
+
 def describe_for_failure(nodes, sentinels):
     """What every node and Sentinel said, in full, for the message of a failed run."""
     parts = []
     for name in sorted(nodes):
         v = nodes[name]
         label = '%s (%s)' % (name, format_addr(v['host'], v['port']))
-        if v.get('error_kind') == 'tls':
-            parts.append('%s: TLS handshake failed (%s)' % (label, v.get('error')))
-        elif not v['reachable']:
-            parts.append('%s: unreachable (%s)' % (label, v.get('error')))
-        elif v.get('error'):
-            parts.append('%s: error (%s)' % (label, v['error']))
+        failed = _failed_read(label, v)
+        if failed:
+            parts.append(failed)
         elif v['role'] == 'master':
             parts.append('%s: master, %d connected replica(s), offset %s' % (
                 label, v['connected_slaves'], v.get('master_repl_offset')))
@@ -422,12 +430,9 @@ def describe_for_failure(nodes, sentinels):
     for name in sorted(sentinels):
         s = sentinels[name]
         label = '%s (%s)' % (name, format_addr(s['host'], s['port']))
-        if s.get('error_kind') == 'tls':
-            parts.append('%s: TLS handshake failed (%s)' % (label, s.get('error')))
-        elif not s['reachable']:
-            parts.append('%s: unreachable (%s)' % (label, s.get('error')))
-        elif s.get('error'):
-            parts.append('%s: error (%s)' % (label, s['error']))
+        failed = _failed_read(label, s)
+        if failed:
+            parts.append(failed)
         elif not s.get('master_addr'):
             parts.append('%s: does not monitor the master' % label)
         else:
