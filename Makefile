@@ -9,7 +9,7 @@ export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 LAB_INVENTORY := inventories/lab
 
-.PHONY: help venv engine image image-trixie lab lab-down lab-status health drill lint unit build molecule test clean
+.PHONY: help venv engine image image-trixie engine-image lab lab-down lab-status health drill lint unit build molecule test clean
 
 help:
 	@echo "make lab       build and converge the local six-host lab, print its health"
@@ -29,6 +29,10 @@ image: engine
 
 image-trixie: engine
 	@scripts/image.sh trixie
+
+# The Redis image of the container runtime's tests, and its archives
+engine-image: engine
+	@scripts/engine-image.sh bookworm
 
 lab: venv image
 	@scripts/lab.sh up
@@ -63,11 +67,11 @@ build: venv
 	mkdir -p .cache/build
 	ansible-galaxy collection build --force --output-path .cache/build
 
-MOLECULE_SCENARIOS ?= default failover tls
+MOLECULE_SCENARIOS ?= default failover tls container
 # Scenarios run a second time on Debian 13 (the hosts' image, HASTACK_REDIS_SUITE)
 MOLECULE_TRIXIE_SCENARIOS ?= default
 MOLECULE_RUNS := $(addprefix bookworm:,$(MOLECULE_SCENARIOS)) $(addprefix trixie:,$(MOLECULE_TRIXIE_SCENARIOS))
-molecule: venv image $(if $(strip $(MOLECULE_TRIXIE_SCENARIOS)),image-trixie)
+molecule: venv image engine-image $(if $(strip $(MOLECULE_TRIXIE_SCENARIOS)),image-trixie)
 	@set -e; for run in $(MOLECULE_RUNS); do \
 	  suite=$${run%%:*}; s=$${run#*:}; \
 	  echo "== molecule test -s $$s on $$suite"; start=$$(date +%s); \
