@@ -99,9 +99,27 @@ CASES = {
     'maxmemory_does_not_parse': case(
         [BAD_MAXMEMORY], group_vars={'redis_server_maxmemory': 'lots'}),
     'runtime_not_supported': case(
-        ['redis_runtime=podman is not supported: the only runtime is systemd. '
-         'Remove the variable from the inventory or set it to the supported value.'],
+        ['Host a: redis_runtime=podman is not a runtime. Set it to one of systemd or container '
+         '(group_vars/all, or the host).'],
         group_vars={'redis_runtime': 'podman'}),
+    'container_image_without_tag': case(
+        ['Host b: redis_container_image=docker.io/library/redis has no tag, so each host would run whatever '
+         'version its engine or registry calls latest. Name the version, for example docker.io/library/redis:7.0.15, '
+         'or leave the variable empty for the official image of the Redis version Debian ships on the host.'],
+        group_vars={'redis_runtime': 'container', 'redis_container_image': 'docker.io/library/redis'}),
+    'container_image_registry_port_without_tag': case(
+        ['Host a: redis_container_image=registry.example:5000/redis has no tag, so each host would run whatever '
+         'version its engine or registry calls latest.'],
+        host_vars={'a': {'redis_runtime': 'container', 'redis_container_image': 'registry.example:5000/redis'}}),
+    'container_network_not_supported': case(
+        ['Host c: redis_container_network=bridge is not supported. '
+         'Use host (the containers share the host\'s network and its addresses).'],
+        group_vars={'redis_runtime': 'container', 'redis_container_network': 'bridge'}),
+    'container_host_network_ports_collide': case(
+        ["data node a (redis_port) and Sentinel a (redis_sentinel_port) both listen on 192.0.2.11:26379; "
+         "two services cannot share a port on one host. Give one of them another port "
+         "(set redis_port or redis_sentinel_port for that host)."],
+        group_vars={'redis_runtime': 'container'}, host_vars={'a': {'redis_port': 26379}}),
     'engine_not_supported': case(
         ['redis_engine=valkey is not supported: the only engine is redis. '
          'Remove the variable from the inventory or set it to the supported value.'],
