@@ -7,12 +7,17 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
-LAB_INVENTORY := inventories/lab
+# RUNTIME=container: the reference guide's single-host shape, six containers
+# on this machine's own engine (inventories/lab-container)
+RUNTIME ?= systemd
+LAB_INVENTORY := $(if $(filter container,$(RUNTIME)),inventories/lab-container,inventories/lab)
+LAB_SCRIPT := $(if $(filter container,$(RUNTIME)),scripts/lab-container.sh,scripts/lab.sh)
 
-.PHONY: help venv engine image image-trixie engine-image lab lab-down lab-status health drill lint unit build molecule test clean
+.PHONY: help venv engine image image-trixie engine-image guide lab lab-down lab-status health drill lint unit build molecule test clean
 
 help:
 	@echo "make lab       build and converge the local six-host lab, print its health"
+	@echo "               (RUNTIME=container: the guide's six containers on this machine's engine)"
 	@echo "make test      lint, unit tests, collection build and the Molecule scenarios"
 	@echo "make health    re-run the health check against the lab"
 	@echo "make drill     failover drill on the lab (FAULT=crash by default, REPEAT=1)"
@@ -34,15 +39,15 @@ image-trixie: engine
 engine-image: engine
 	@scripts/engine-image.sh bookworm
 
-lab: venv image
-	@scripts/lab.sh up
+lab: venv $(if $(filter container,$(RUNTIME)),,image)
+	@$(LAB_SCRIPT) up
 	ansible-playbook -i $(LAB_INVENTORY) playbooks/site.yml
 
 lab-down:
-	@scripts/lab.sh down
+	@$(LAB_SCRIPT) down
 
 lab-status:
-	@scripts/lab.sh status
+	@$(LAB_SCRIPT) status
 
 health: venv
 	ansible-playbook -i $(LAB_INVENTORY) playbooks/health.yml
@@ -79,7 +84,12 @@ molecule: venv image engine-image $(if $(strip $(MOLECULE_TRIXIE_SCENARIOS)),ima
 	  echo "== molecule scenario $$s on $$suite passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
-test: lint unit build molecule
+# The reference guide's single-host shape: up, twice converged, its commands and
+# Tests 1-4, drills, converged again, down (tests/guide/)
+guide: venv engine-image
+	$(BIN)/pytest -q -s -m guide tests/guide
+
+test: lint unit build molecule guide
 	@echo "make test: all checks passed"
 
 clean:
