@@ -49,12 +49,12 @@ def write_site_inventory(directory, hosts, masters, replicas, sentinels, variabl
 
 
 def run_playbook(inventory, playbook, *options, **env):
-    """ansible-playbook from this checkout's virtualenv, with this collection, JSON results, no colour."""
-    env = dict(os.environ,
-               ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
-               ANSIBLE_COLLECTIONS_PATH=str(REPO / '.collections'),
-               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
-               ANSIBLE_CALLBACK_RESULT_FORMAT='json',
-               ANSIBLE_RETRY_FILES_ENABLED='0', **env)
+    """ansible-playbook from this checkout's virtualenv, with this collection, JSON results (env may override), no colour."""
+    env = dict(dict(os.environ,
+                    ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
+                    ANSIBLE_COLLECTIONS_PATH=str(REPO / '.collections'),
+                    ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+                    ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+                    ANSIBLE_RETRY_FILES_ENABLED='0'), **env)
     cmd = [str(pathlib.Path(sys.executable).with_name('ansible-playbook')), '-i', str(inventory), str(playbook)]
     return subprocess.run(cmd + list(options), cwd=REPO, env=env, capture_output=True, text=True, timeout=300)

@@ -55,6 +55,23 @@ NO_ADDRESS_FIX = ("Every member's address is needed, also of the hosts outside t
 BAD_MAXMEMORY = ("Host a: redis_server_maxmemory='lots' is not a Redis memory size. "
                  "Use a number of bytes or a unit such as 512mb or 2gb (0 means no limit).")
 
+# The reference guide's single-host shape: every host one container on one
+# bridge network (data nodes a, b, c; Sentinels s1, s2, s3 of their own).
+BRIDGE = {'redis_runtime': 'container', 'redis_container_network': 'sentinel-network',
+          'redis_container_network_subnet': '192.0.2.0/24',
+          'redis_server_service_name': '{{{{ inventory_hostname }}}}',
+          'redis_sentinel_service_name': '{{{{ inventory_hostname }}}}'}
+BRIDGE_SENTINELS = {'s1': {'redis_address': '192.0.2.21'}, 's2': {'redis_address': '192.0.2.22'},
+                    's3': {'redis_address': '192.0.2.23'}}
+
+
+def bridge_case(expect, host_vars=None, group_vars=None):
+    hv = {h: dict(v) for h, v in BRIDGE_SENTINELS.items()}
+    for host, values in (host_vars or {}).items():
+        hv.setdefault(host, {}).update(values)
+    return case(expect, sentinels=('s1', 's2', 's3'), host_vars=hv, group_vars=dict(BRIDGE, **(group_vars or {})))
+
+
 CASES = {
     'no_bootstrap_master': case(
         ["The group 'redis_master' must contain exactly one host (the bootstrap master); it has 0. "
@@ -111,10 +128,41 @@ CASES = {
         ['Host a: redis_container_image=registry.example:5000/redis has no tag, so each host would run whatever '
          'version its engine or registry calls latest.'],
         host_vars={'a': {'redis_runtime': 'container', 'redis_container_image': 'registry.example:5000/redis'}}),
-    'container_network_not_supported': case(
-        ['Host c: redis_container_network=bridge is not supported. '
-         'Use host (the containers share the host\'s network and its addresses).'],
-        group_vars={'redis_runtime': 'container', 'redis_container_network': 'bridge'}),
+    'container_network_name_invalid': bridge_case(
+        ["Host c: redis_container_network=sentinel network is not a Docker network name (letters, digits, '_', '.', "
+         "'-'). Name the network, for example sentinel-network, or use host."],
+        group_vars={'redis_container_network': 'sentinel network'}),
+    'bridge_two_containers_one_name': bridge_case(
+        ['s1 and s2 share the container name s1; on a container network each inventory host is one container with '
+         'its own name (redis_server_service_name or redis_sentinel_service_name, for example '
+         '"{{{{ inventory_hostname }}}}") and its own redis_address.'],
+        host_vars={'s2': {'redis_sentinel_service_name': 's1'}}),
+    'bridge_two_containers_one_address': bridge_case(
+        ['c and s1 share the container address 192.0.2.21; on a container network each inventory host is one '
+         'container with its own name'],
+        host_vars={'c': {'redis_address': '192.0.2.21'}}),
+    'bridge_address_outside_subnet': bridge_case(
+        ['Host s3: on the container network sentinel-network each host is one container at its own static address, '
+         'and redis_address=198.51.100.23 is outside 192.0.2.0/24. Set redis_address for this host to a free '
+         'address of 192.0.2.0/24 (not its first, the gateway).'],
+        host_vars={'s3': {'redis_address': '198.51.100.23'}}),
+    'bridge_address_on_the_gateway': bridge_case(
+        ['Host s3: on the container network sentinel-network each host is one container at its own static address, '
+         'and redis_address=192.0.2.1 is the gateway of 192.0.2.0/24 (Docker gives the network its first address).'],
+        host_vars={'s3': {'redis_address': '192.0.2.1'}}),
+    'bridge_subnet_missing': bridge_case(
+        ["Host a: redis_container_network=sentinel-network is a bridge network, so redis_container_network_subnet "
+         "must name its IPv4 subnet ('' is not an IPv4 subnet in CIDR notation (for example 172.31.242.0/24))."],
+        group_vars={'redis_container_network_subnet': ''}),
+    'bridge_host_is_data_node_and_sentinel': case(
+        ['Host a is both a data node and a Sentinel, but on the container network sentinel-network each host is one '
+         'container with one address. Make the Sentinel a host of its own in the inventory (with its own '
+         'redis_address), as the reference guide\'s sentinel-redis-sentinel-N.'],
+        group_vars=dict(BRIDGE)),
+    'bridge_firewall_on': bridge_case(
+        ["Host a: redis_firewall_enabled guards the ports of a host, but on the container network sentinel-network "
+         "the services listen on the containers' own addresses, which the host's input chain never sees."],
+        group_vars={'redis_firewall_enabled': True}),
     'container_host_network_ports_collide': case(
         ["data node a (redis_port) and Sentinel a (redis_sentinel_port) both listen on 192.0.2.11:26379; "
          "two services cannot share a port on one host. Give one of them another port "
