@@ -38,3 +38,16 @@ def test_playbook_refuses_a_data_group_without_the_data_nodes(tmp_path, playbook
     assert 'Read the live topology' not in proc.stdout, proc.stdout[-3000:]
     assert not (tmp_path / 'reports').exists()
     assert PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_drill_refuses_a_site_that_mixes_runtimes(tmp_path):
+    hosts = dict(HOSTS, c=dict(HOSTS['c'], redis_runtime='container'))
+    inventory = write_site_inventory(tmp_path / 'inventory', hosts, ['a'], ['b', 'c'], ['a', 'b', 'c'],
+                                     site_variables(PASSWORD))
+    proc = run_playbook(inventory, REPO / 'playbooks' / 'failover_drill.yml', '-e', 'redis_drill_fault=crash',
+                        '-e', 'redis_drill_report_dir=%s' % (tmp_path / 'reports'))
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert ('The drill acts on services the way redis_runtime=systemd runs them, but c (container) runs another '
+            'runtime. A site that mixes runtimes cannot be drilled yet' in proc.stdout), proc.stdout[-3000:]
+    assert 'Read the live topology' not in proc.stdout, proc.stdout[-3000:]
+    assert not (tmp_path / 'reports').exists()
