@@ -110,10 +110,22 @@ def replica_of(container, master):
     return check
 
 
+# Left by this module, so that a lab of `make lab RUNTIME=container` is never taken for its own.
+MARKER = '/var/lib/hastack-redis-lab/.made-by-tests'
+
+
 @pytest.fixture(scope='module')
 def lab():
+    existing = subprocess.run(['docker', 'ps', '-aq', '--filter', 'network=%s' % NETWORK],
+                              capture_output=True, text=True, timeout=60).stdout.split()
+    if existing and not os.path.exists(MARKER):
+        pytest.fail('The lab of `make lab RUNTIME=container` is up (%d containers on %s); these tests would replace '
+                    'it. Remove it first: make lab-down RUNTIME=container.' % (len(existing), NETWORK))
     subprocess.run([str(LAB), 'down'], check=True, timeout=120)
     subprocess.run([str(LAB), 'up'], check=True, timeout=900)
+    os.makedirs(os.path.dirname(MARKER), exist_ok=True)
+    with open(MARKER, 'w') as marker:
+        marker.write('tests/guide\n')
     start = time.monotonic()
     proc = converge()
     print('\nguide shape: first converge of six containers in %.0f s' % (time.monotonic() - start))
