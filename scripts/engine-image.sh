@@ -105,7 +105,7 @@ rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin \
 
 tar -C "$ROOTFS" --numeric-owner -c . |
   docker import --change "USER $UID_GID:$UID_GID" --change 'WORKDIR /var/lib/redis' \
-    --change 'CMD ["redis-server", "--protected-mode", "no"]' - "$IMAGE:$TAG" >/dev/null
+    --change 'CMD ["redis-server"]' - "$IMAGE:$TAG" >/dev/null
 docker tag "$IMAGE:$TAG" "$IMAGE:$SUITE"
 revision2
 
