@@ -13,7 +13,7 @@ RUNTIME ?= systemd
 LAB_INVENTORY := $(if $(filter container,$(RUNTIME)),inventories/lab-container,inventories/lab)
 LAB_SCRIPT := $(if $(filter container,$(RUNTIME)),scripts/lab-container.sh,scripts/lab.sh)
 
-.PHONY: help venv engine image image-trixie engine-image guide lab lab-down lab-status health drill lint unit build molecule test clean
+.PHONY: help venv engine image image-trixie engine-image guide lab lab-down lab-status health drill lint unit rules build molecule test clean
 
 help:
 	@echo "make lab       build and converge the local six-host lab, print its health"
@@ -68,6 +68,10 @@ unit: venv
 	$(BIN)/pytest -q tests/unit tests/integration
 	$(BIN)/pytest -q -m live tests/live
 
+# The Prometheus rules (prometheus/): promtool check rules and their unit tests
+rules:
+	@scripts/promtool.sh
+
 build: venv
 	mkdir -p .cache/build
 	ansible-galaxy collection build --force --output-path .cache/build
@@ -89,7 +93,7 @@ molecule: venv image engine-image $(if $(strip $(MOLECULE_TRIXIE_SCENARIOS)),ima
 guide: venv engine-image
 	$(BIN)/pytest -q -s -m guide tests/guide
 
-test: lint unit build molecule guide
+test: lint unit rules build molecule guide
 	@echo "make test: all checks passed"
 
 clean:
