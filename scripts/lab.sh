@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local lab: six Debian containers with systemd as PID 1 on a fixed-address
-# Docker network (one Redis master, two replicas, three Sentinels).
+# Local lab: seven Debian containers with systemd as PID 1 on a fixed-address
+# Docker network (one Redis master, two replicas, three Sentinels, and the
+# Prometheus server that scrapes their exporters).
 # Usage: scripts/lab.sh up|down|status
 # Env: LAB_NETWORK (redis-ha-lab), LAB_SUBNET (172.31.240, a /24 prefix),
 #      LAB_PREFIX (redis, container name prefix), LAB_SUITE (bookworm),
@@ -24,6 +25,7 @@ HOSTS=(
   "$PREFIX-sentinel-1 21"
   "$PREFIX-sentinel-2 22"
   "$PREFIX-sentinel-3 23"
+  "$PREFIX-prometheus 30"
 )
 
 # What systemd needs as PID 1 here (--privileged fails on these hosts).

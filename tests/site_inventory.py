@@ -30,7 +30,7 @@ def site_variables(password):
     }
 
 
-def write_site_inventory(directory, hosts, masters, replicas, sentinels, variables):
+def write_site_inventory(directory, hosts, masters, replicas, sentinels, variables, clients=()):
     """Write ``hosts.yml`` (hosts: name -> host vars) and ``group_vars/all.yml`` into directory."""
     inventory = {'all': {
         'hosts': hosts,
@@ -42,6 +42,8 @@ def write_site_inventory(directory, hosts, masters, replicas, sentinels, variabl
             'redis_sentinels': {'hosts': {h: None for h in sentinels}},
         },
     }}
+    if clients:
+        inventory['all']['children']['redis_clients'] = {'hosts': {h: None for h in clients}}
     (directory / 'group_vars').mkdir(parents=True)
     (directory / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
     (directory / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(variables, sort_keys=False))

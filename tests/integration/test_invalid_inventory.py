@@ -41,9 +41,10 @@ ADDRESSES = {'a': '192.0.2.11', 'b': '192.0.2.12', 'c': '192.0.2.13', 'd': '192.
 
 
 def case(expect, warn=(), masters=('a',), replicas=('b', 'c'), sentinels=('a', 'b', 'c'),
-         host_vars=None, group_vars=None, limit=None):
+         host_vars=None, group_vars=None, limit=None, clients=()):
     return dict(expect=list(expect), warn=list(warn), masters=masters, replicas=replicas,
-                sentinels=sentinels, host_vars=host_vars or {}, group_vars=group_vars or {}, limit=limit)
+                sentinels=sentinels, host_vars=host_vars or {}, group_vars=group_vars or {}, limit=limit,
+                clients=clients)
 
 
 # A member outside the run (--limit a) without redis_address whose facts
@@ -219,6 +220,37 @@ CASES = {
         [NO_ADDRESS, NO_ADDRESS_FIX],
         replicas=('b', 'e'), sentinels=('a', 'b', 'e'), limit='a',
         host_vars={'e': {'ansible_python_interpreter': '/nonexistent/python3'}}),
+    'exporter_container_runtime': case(
+        ['Host a: redis_exporter_enabled is true with redis_runtime=container; the exporters run as systemd units '
+         'only for now. Set redis_exporter_enabled: false for the hosts of the container runtime (and run the '
+         'exporter image beside them yourself), or use redis_runtime: systemd.'],
+        group_vars={'redis_exporter_enabled': True, 'redis_runtime': 'container'}),
+    'exporter_port_clash': case(
+        ['redis_exporter_port=26379 and redis_exporter_sentinel_port=9122 must be two different TCP ports (1-65535), '
+         'neither of them redis_port (6379) or redis_sentinel_port (26379). The defaults are 9121 and 9122.'],
+        group_vars={'redis_exporter_enabled': True, 'redis_exporter_port': 26379}),
+    'exporter_bad_scrape_network': case(
+        ['redis_exporter_scrape_networks must be a list of IPv4 or IPv6 addresses or networks (CIDR) of the '
+         'Prometheus servers; not one: prometheus.example.'],
+        group_vars={'redis_exporter_enabled': True, 'redis_exporter_scrape_networks': ['10.0.0.0/8', 'prometheus.example']}),
+    'exporter_firewall_without_scrape_networks': case(
+        ['Host a: redis_firewall_enabled and redis_exporter_enabled are on but redis_exporter_scrape_networks is '
+         'empty, so no Prometheus server could reach the exporters. Set redis_exporter_scrape_networks to the '
+         'address or network of your Prometheus servers.'],
+        group_vars={'redis_exporter_enabled': True, 'redis_firewall_enabled': True}),
+    'exporter_password_flag': case(
+        ['redis_exporter_flags_extra must be a list of flags, without credentials, -redis.addr or '
+         '-web.listen-address: the role sets those (the password comes from a file, never the command line, '
+         'where ps would show it).'],
+        group_vars={'redis_exporter_enabled': True, 'redis_exporter_flags_extra': ['-redis.password=secret']}),
+    'sentinel_acl_rules_without_monitor': case(
+        ["redis_sentinel_acl_rules lacks the rules of monitor: it needs the keys admin, peer, monitor and default "
+         "(see the role's defaults/main.yml; monitor is what the exporter of redis_exporter may read)."],
+        group_vars={'redis_sentinel_acl_rules': {'admin': '&* +@all', 'peer': '-@all +ping', 'default': 'nopass -@all +ping'}}),
+    'client_without_app_user': case(
+        ["Host d of the group 'redis_clients' has no redis_client_app_user. Set it to the system user the "
+         "application runs as (the password file is readable by that user only)."],
+        clients=('d',)),
     # Warnings do not stop the run: each case also breaks a rule checked
     # after the warning (maxmemory), so nothing past the first play runs.
     'warn_even_number_of_sentinels': case(
@@ -238,9 +270,10 @@ CASES = {
 
 
 def write_inventory(spec, tmp):
+    """The inventory of a case, and its members (the hosts of the first play; application hosts are not)."""
     hosts = sorted(set(spec['masters']) | set(spec['replicas']) | set(spec['sentinels']))
     host_vars = {h: dict({'redis_address': ADDRESSES[h]} if h in ADDRESSES else {}, **spec['host_vars'].get(h, {}))
-                 for h in hosts}
+                 for h in sorted(set(hosts) | set(spec['clients']))}
     group_vars = site_variables(PASSWORD)
     for key, value in spec['group_vars'].items():
         if value is DROP:
@@ -248,7 +281,7 @@ def write_inventory(spec, tmp):
         else:
             group_vars[key] = value.format(tmp=tmp) if isinstance(value, str) else value
     inv = write_site_inventory(tmp / 'inventory', host_vars, spec['masters'], spec['replicas'], spec['sentinels'],
-                               group_vars)
+                               group_vars, clients=spec['clients'])
     for name in ('ca.crt', 'tls.key'):
         (tmp / name).write_text('placeholder\n')
     return inv, hosts
