@@ -745,6 +745,10 @@ async def _probe(args: argparse.Namespace) -> Dict[str, Any]:
     slave = await get_redis_slave()
     prefix, started = args.key_prefix, time.monotonic()
     stop_at = started + args.seconds
+
+    def running() -> bool:
+        return time.monotonic() < stop_at and not (args.stop_file and os.path.exists(args.stop_file))
+
     acked, acked_at, masters = [], [], []
     write_errors, read_errors = {}, {}
     counts = {'attempted': 0, 'unreplicated': 0, 'reads_ok': 0, 'reads_stale': 0}
@@ -765,7 +769,7 @@ async def _probe(args: argparse.Namespace) -> Dict[str, Any]:
 
     async def writer():
         seq = 0
-        while time.monotonic() < stop_at:
+        while running():
             seq += 1
             counts['attempted'] = seq
             t0 = time.monotonic()
@@ -785,7 +789,7 @@ async def _probe(args: argparse.Namespace) -> Dict[str, Any]:
             await asyncio.sleep(max(0.0, t0 + args.interval - time.monotonic()))
 
     async def reader():
-        while time.monotonic() < stop_at:
+        while running():
             t0 = time.monotonic()
             if acked:
                 seq = acked[-1]
@@ -862,6 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help='a write counts as acknowledged once WAIT says this many replicas have it (0: SET only)')
     probe.add_argument('--wait-timeout-ms', type=int, default=100)
     probe.add_argument('--ttl', type=int, default=3600, help='seconds the probe keys live')
+    probe.add_argument('--stop-file', default=None, help='stop early once this file exists (drills)')
     verify = sub.add_parser('verify', help='read the acknowledged keys back through the master (exit 1 if any lost)')
     verify.add_argument('--key-prefix', default=None)
     verify.add_argument('--from-json', required=True, help='the probe\'s JSON output')
