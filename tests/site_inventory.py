@@ -30,8 +30,11 @@ def site_variables(password):
     }
 
 
-def write_site_inventory(directory, hosts, masters, replicas, sentinels, variables, clients=()):
-    """Write ``hosts.yml`` (hosts: name -> host vars) and ``group_vars/all.yml`` into directory."""
+def write_site_inventory(directory, hosts, masters, replicas, sentinels, variables, other_groups=None):
+    """Write ``hosts.yml`` (hosts: name -> host vars) and ``group_vars/all.yml`` into directory.
+
+    other_groups: more groups (name -> host names), e.g. redis_clients or prometheus.
+    """
     inventory = {'all': {
         'hosts': hosts,
         'children': {
@@ -42,8 +45,8 @@ def write_site_inventory(directory, hosts, masters, replicas, sentinels, variabl
             'redis_sentinels': {'hosts': {h: None for h in sentinels}},
         },
     }}
-    if clients:
-        inventory['all']['children']['redis_clients'] = {'hosts': {h: None for h in clients}}
+    for group, members in (other_groups or {}).items():
+        inventory['all']['children'][group] = {'hosts': {h: None for h in members}}
     (directory / 'group_vars').mkdir(parents=True)
     (directory / 'hosts.yml').write_text(yaml.safe_dump(inventory, sort_keys=False))
     (directory / 'group_vars' / 'all.yml').write_text(yaml.safe_dump(variables, sort_keys=False))

@@ -41,10 +41,10 @@ ADDRESSES = {'a': '192.0.2.11', 'b': '192.0.2.12', 'c': '192.0.2.13', 'd': '192.
 
 
 def case(expect, warn=(), masters=('a',), replicas=('b', 'c'), sentinels=('a', 'b', 'c'),
-         host_vars=None, group_vars=None, limit=None, clients=()):
+         host_vars=None, group_vars=None, limit=None, other_groups=None):
     return dict(expect=list(expect), warn=list(warn), masters=masters, replicas=replicas,
                 sentinels=sentinels, host_vars=host_vars or {}, group_vars=group_vars or {}, limit=limit,
-                clients=clients)
+                other_groups=other_groups or {})
 
 
 # A member outside the run (--limit a) without redis_address whose facts
@@ -250,7 +250,11 @@ CASES = {
     'client_without_app_user': case(
         ["Host d of the group 'redis_clients' has no redis_client_app_user. Set it to the system user the "
          "application runs as (the password file is readable by that user only)."],
-        clients=('d',)),
+        other_groups={'redis_clients': ['d']}),
+    'prometheus_without_exporters': case(
+        ["The group 'prometheus' has a Prometheus server, but redis_exporter_enabled is false, so the site has no "
+         "exporter to scrape. Set redis_exporter_enabled: true in group_vars/all."],
+        other_groups={'prometheus': ['d']}),
     # Warnings do not stop the run: each case also breaks a rule checked
     # after the warning (maxmemory), so nothing past the first play runs.
     'warn_even_number_of_sentinels': case(
@@ -273,7 +277,7 @@ def write_inventory(spec, tmp):
     """The inventory of a case, and its members (the hosts of the first play; application hosts are not)."""
     hosts = sorted(set(spec['masters']) | set(spec['replicas']) | set(spec['sentinels']))
     host_vars = {h: dict({'redis_address': ADDRESSES[h]} if h in ADDRESSES else {}, **spec['host_vars'].get(h, {}))
-                 for h in sorted(set(hosts) | set(spec['clients']))}
+                 for h in sorted(set(hosts).union(*spec['other_groups'].values()))}
     group_vars = site_variables(PASSWORD)
     for key, value in spec['group_vars'].items():
         if value is DROP:
@@ -281,7 +285,7 @@ def write_inventory(spec, tmp):
         else:
             group_vars[key] = value.format(tmp=tmp) if isinstance(value, str) else value
     inv = write_site_inventory(tmp / 'inventory', host_vars, spec['masters'], spec['replicas'], spec['sentinels'],
-                               group_vars, clients=spec['clients'])
+                               group_vars, other_groups=spec['other_groups'])
     for name in ('ca.crt', 'tls.key'):
         (tmp / name).write_text('placeholder\n')
     return inv, hosts

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-ROLES = ['redis_common', 'redis_server', 'redis_replica', 'redis_sentinel']
+ROLES = ['redis_common', 'redis_server', 'redis_replica', 'redis_sentinel', 'redis_exporter']
 
 
 @pytest.mark.parametrize('role', ROLES)
