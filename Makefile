@@ -63,10 +63,15 @@ lint: venv
 	$(BIN)/python scripts/check_argument_specs.py
 	$(BIN)/python scripts/role_docs.py --check
 
+# The loopback tests (tests/live) mostly wait for Sentinel's timers: they run
+# beside the pure and integration tests, their output shown after them.
 unit: venv
 	@scripts/test-deps.sh
-	$(BIN)/pytest -q tests/unit tests/integration
-	$(BIN)/pytest -q -m live tests/live
+	@mkdir -p .cache
+	@$(BIN)/pytest -q -m live tests/live > .cache/unit-live.log 2>&1 & live=$$!; \
+	rc=0; $(BIN)/pytest -q tests/unit tests/integration || rc=$$?; \
+	wait $$live || rc=$$?; \
+	echo "== tests/live"; cat .cache/unit-live.log; exit $$rc
 
 # The Prometheus rules (prometheus/): promtool check rules and their unit tests
 rules:
