@@ -1,38 +1,14 @@
 #!/usr/bin/env bash
 # Check the Prometheus rules in prometheus/rules and run their unit tests in
 # prometheus/tests with promtool; fail when an alert or a recording rule has no
-# test. promtool comes from PATH, else from .cache/promtool (extracted from
-# Debian's prometheus package, never installed as a service).
+# test. promtool comes from PATH, else from Debian's prometheus package
+# (scripts/prometheus-bin.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rules_dir=prometheus/rules
 tests_dir=prometheus/tests
-cache=.cache/promtool
-
-find_promtool() {
-  if command -v promtool >/dev/null 2>&1; then
-    command -v promtool
-  elif [ -x "$cache/usr/bin/promtool" ]; then
-    echo "$cache/usr/bin/promtool"
-  else
-    return 1
-  fi
-}
-
-# Only usr/bin/promtool is kept: the package's configuration files would be
-# linted by "yamllint ." and its service is never installed.
-if ! promtool=$(find_promtool); then
-  mkdir -p "$cache"
-  if ! out=$(cd "$cache" && rm -rf pkg prometheus_*.deb && apt-get download prometheus 2>&1 \
-      && dpkg-deb -x prometheus_*.deb pkg 2>&1 && install -D -m 0755 pkg/usr/bin/promtool usr/bin/promtool 2>&1); then
-    printf '%s\n' "$out" >&2
-    echo "promtool.sh: no promtool on PATH, and none from 'apt-get download prometheus' in $cache" >&2
-    exit 1
-  fi
-  rm -rf "$cache/pkg" "$cache"/prometheus_*.deb
-  promtool=$(find_promtool)
-fi
+promtool=$(scripts/prometheus-bin.sh promtool)
 
 shopt -s nullglob
 rule_files=("$rules_dir"/*.yml)
