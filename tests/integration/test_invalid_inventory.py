@@ -101,6 +101,12 @@ CASES = {
         ["Sentinels a and d share the address 192.0.2.11; Sentinels on one host fail together and count "
          "as one. Put each Sentinel of 'redis_sentinels' on its own host (its own redis_address or ansible_host)."],
         sentinels=('a', 'b', 'd'), host_vars={'d': {'redis_address': ADDRESSES['a']}}),
+    'unknown_sentinel_profile': case(
+        ["value of redis_sentinel_profile must be one of: guide, fast, got: turbo"],
+        group_vars={'redis_sentinel_profile': 'turbo'}),
+    'fast_profile_failover_timeout_not_above_down_after': case(
+        ["redis_sentinel_failover_timeout=1500 must be greater than redis_sentinel_down_after_milliseconds=1500. "],
+        group_vars={'redis_sentinel_profile': 'fast', 'redis_sentinel_failover_timeout': 1500}),
     'down_after_too_short': case(
         ["redis_sentinel_down_after_milliseconds=500 is below 1000 ms: a busy master would be failed over "
          "for a short stall. Set it to 1000 or more (the guide uses 5000)."],

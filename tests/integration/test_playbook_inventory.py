@@ -51,3 +51,16 @@ def test_drill_refuses_a_site_that_mixes_runtimes(tmp_path):
             'runtime. A site that mixes runtimes cannot be drilled yet' in proc.stdout), proc.stdout[-3000:]
     assert 'Read the live topology' not in proc.stdout, proc.stdout[-3000:]
     assert not (tmp_path / 'reports').exists()
+
+
+def test_drill_refuses_a_stall_as_long_as_down_after(tmp_path):
+    inventory = write_site_inventory(tmp_path / 'inventory', HOSTS, ['a'], ['b', 'c'], ['a', 'b', 'c'],
+                                     site_variables(PASSWORD))
+    proc = run_playbook(inventory, REPO / 'playbooks' / 'failover_drill.yml', '-e', 'redis_drill_fault=stall',
+                        '-e', 'redis_sentinel_profile=fast', '-e', 'redis_drill_stall_ms=1500',
+                        '-e', 'redis_drill_report_dir=%s' % (tmp_path / 'reports'))
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert ('redis_drill_stall_ms=1500 must be above 0 and below redis_sentinel_down_after_milliseconds=1500: '
+            'a longer stall is a freeze' in proc.stdout), proc.stdout[-3000:]
+    assert 'Read the live topology' not in proc.stdout, proc.stdout[-3000:]
+    assert not (tmp_path / 'reports').exists()
