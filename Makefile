@@ -13,7 +13,7 @@ RUNTIME ?= systemd
 LAB_INVENTORY := $(if $(filter container,$(RUNTIME)),inventories/lab-container,inventories/lab)
 LAB_SCRIPT := $(if $(filter container,$(RUNTIME)),scripts/lab-container.sh,scripts/lab.sh)
 
-.PHONY: help venv engine image image-trixie engine-image guide lab lab-down lab-status health drill lint unit rules build molecule test clean
+.PHONY: help venv engine image image-trixie engine-image guide lab lab-down lab-status health drill bench lint unit rules build molecule test clean
 
 help:
 	@echo "make lab       build and converge the local six-host lab, print its health"
@@ -21,6 +21,7 @@ help:
 	@echo "make test      lint, unit tests, collection build and the Molecule scenarios"
 	@echo "make health    re-run the health check against the lab"
 	@echo "make drill     failover drill on the lab (FAULT=crash by default, REPEAT=1)"
+	@echo "make bench     timings on the lab: re-run, switchover, crash (both Sentinel profiles)"
 	@echo "make lab-down  remove the lab"
 
 venv:
@@ -56,6 +57,13 @@ FAULT ?= crash
 REPEAT ?= 1
 drill: venv
 	ansible-playbook -i $(LAB_INVENTORY) playbooks/failover_drill.yml -e redis_drill_fault=$(FAULT) -e redis_drill_repeat=$(REPEAT)
+
+# Timings on the lab (make lab first), written to reports/bench/<date>/: not a
+# test, but it fails when a figure misses its target
+BENCH_RERUNS ?= 5
+BENCH_DRILLS ?= 10
+bench: venv
+	$(BIN)/python scripts/bench.py --reruns $(BENCH_RERUNS) --drills $(BENCH_DRILLS)
 
 lint: venv
 	yamllint -s .
