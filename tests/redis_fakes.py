@@ -170,6 +170,9 @@ class FakeReplica(FakeClient):
         cmd = args[0].upper()
         if cmd == 'ROLE':
             return self.role
+        if cmd == 'REPLICAOF' and [a.upper() for a in args[1:]] == ['NO', 'ONE']:
+            self.role = ['master', 0, []]
+            return 'OK'
         if cmd == 'REPLICAOF':
             self.role = ['slave', args[1], int(args[2]), 'connect', -1]
             return 'OK'

@@ -42,6 +42,17 @@ options:
       - V(0) means do not wait.
     type: int
     default: 120
+  resync:
+    description:
+      - Force a full resynchronisation of a replica that already follows O(master_host):O(master_port)
+        (a replica whose data set is suspect, the guide's "force resync").
+      - Sends C(MULTI), C(REPLICAOF NO ONE), C(REPLICAOF) O(master_host) O(master_port), C(EXEC) on one
+        connection. Inside the transaction no client command runs while the server is briefly a master,
+        and the new replication ID makes the master answer the reconnect with a full sync. The replica
+        keeps serving its old data set until the new one has arrived.
+      - Refused, changing nothing, when the server is not a replica of exactly that master. Always a change.
+    type: bool
+    default: false
 notes:
   - The replica authenticates to its master with its own C(masterauth)/C(masteruser) settings;
     set them first with M(hastack.redis.redis_config).
@@ -61,9 +72,20 @@ EXAMPLES = r'''
     master_host: "{{ topology.master.host }}"
     master_port: "{{ topology.master.port }}"
     wait_timeout: 300
+
+- name: Force a full resync of this replica from its master
+  hastack.redis.redis_replication:
+    login_password: "{{ redis_password }}"
+    master_host: "{{ topology.master.host }}"
+    master_port: "{{ topology.master.port }}"
+    resync: true
 '''
 
 RETURN = r'''
+resynced:
+  description: Whether a full resynchronisation was started (O(resync)); V(false) in check mode.
+  returned: always
+  type: bool
 replication:
   description: The parsed C(INFO replication) section of this server after the operation.
   returned: always
@@ -157,11 +179,51 @@ def check_safe_to_repoint(client, role, master_client, login_host, login_port, m
             'progress). %s' % (here, there, target['role'], RUNBOOK))
 
 
+def start_resync(client, role, login_host, login_port, master_host, master_port, dry_run=False):
+    """Force a full sync of a replica of master_host:master_port (ReplicationFailure otherwise).
+
+    REPLICAOF NO ONE gives the server a new replication ID; the REPLICAOF that
+    follows in the same transaction then asks the master with that unknown ID,
+    which the master answers with a full sync. No other client's command runs
+    between the two, so nobody writes to the server while it is a master.
+    """
+    here = '%s:%s' % (login_host, login_port)
+    there = '%s:%s' % (master_host, master_port)
+    if not (role['role'] == 'slave' and _same_host(role['master_host'], master_host)
+            and role['master_port'] == int(master_port)):
+        raise ReplicationFailure(
+            'refusing to resync %s from %s: it is not a replica of that master (ROLE says %s%s). Only a replica '
+            'that already follows the live master is resynced; nothing was changed.' % (
+                here, there, role['role'],
+                ' of %s:%s' % (role.get('master_host'), role.get('master_port')) if role['role'] == 'slave' else ''))
+    if dry_run:
+        return
+    client.execute('MULTI')
+    try:
+        client.execute('REPLICAOF', 'NO', 'ONE')
+        client.execute('REPLICAOF', master_host, str(master_port))
+    except RedisError:
+        client.execute('DISCARD')
+        raise
+    replies = client.execute('EXEC')
+    if not isinstance(replies, list) or len(replies) != 2 or any(isinstance(r, RedisError) for r in replies):
+        raise ReplicationFailure('the resync transaction on %s did not run as sent (EXEC replied %r)' % (
+            here, replies), changed=True)
+
+
 def ensure_replication(client, login_host, login_port, master_host, master_port, wait_timeout, check_mode,
-                       clock=None, sleep=None, master_client=None):
+                       clock=None, sleep=None, master_client=None, resync=False):
     if _same_host(master_host, login_host) and int(master_port) == int(login_port):
         raise ReplicationFailure('refusing to make %s:%s a replica of itself' % (login_host, login_port))
     role = parse_role(client.execute('ROLE'))
+    if resync:
+        start_resync(client, role, login_host, login_port, master_host, master_port, dry_run=check_mode)
+        if check_mode or not wait_timeout:
+            return {'changed': True, 'resynced': not check_mode,
+                    'replication': parse_info(client.execute('INFO', 'replication'))}
+        info = wait_for_sync(client, login_host, login_port, master_host, master_port, wait_timeout,
+                             clock=clock, sleep=sleep)
+        return {'changed': True, 'resynced': True, 'replication': info}
     already = (role['role'] == 'slave' and _same_host(role['master_host'], master_host)
                and role['master_port'] == int(master_port))
     changed = not already
@@ -183,7 +245,7 @@ def ensure_replication(client, login_host, login_port, master_host, master_port,
         except ReplicationFailure as exc:
             exc.result['changed'] = changed
             raise
-    return {'changed': changed, 'replication': info}
+    return {'changed': changed, 'resynced': False, 'replication': info}
 
 
 def run_module(module):
@@ -192,7 +254,8 @@ def run_module(module):
     master_client = client_from_module(module, host=p['master_host'], port=p['master_port'])
     try:
         result = ensure_replication(client, p['login_host'], p['login_port'], p['master_host'], p['master_port'],
-                                    p['wait_timeout'], module.check_mode, master_client=master_client)
+                                    p['wait_timeout'], module.check_mode, master_client=master_client,
+                                    resync=p['resync'])
     except ReplicationFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
     except RedisConnectionError as exc:
@@ -211,6 +274,7 @@ def main():
         master_host=dict(type='str', required=True),
         master_port=dict(type='int', default=6379),
         wait_timeout=dict(type='int', default=120),
+        resync=dict(type='bool', default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params['wait_timeout'] < 0:

@@ -189,3 +189,65 @@ def test_an_empty_master_is_demoted(node, clock, run_module):
     fake = node(['master', 0, []], [SYNCED], keys=0)
     result = run(run_module)
     assert result['_rc'] == 0 and fake.commands('REPLICAOF') == [('REPLICAOF', '10.0.0.1', '6379')]
+
+
+class TxNode(Node):
+    """A replica that queues commands between MULTI and EXEC, as Redis does."""
+
+    def __init__(self, role, infos):
+        super(TxNode, self).__init__(role, infos)
+        self.queue = None
+
+    def handle(self, args):
+        cmd = args[0].upper()
+        if cmd == 'MULTI':
+            self.queue = []
+            return 'OK'
+        if cmd == 'EXEC':
+            queued, self.queue = self.queue, None
+            return [super(TxNode, self).handle(a) for a in queued]
+        if self.queue is not None:
+            self.queue.append(args)
+            return 'QUEUED'
+        return super(TxNode, self).handle(args)
+
+
+@pytest.fixture
+def tx_node(monkeypatch):
+    def install(role, infos):
+        fake = TxNode(role, infos)
+        monkeypatch.setattr(mod, 'client_from_module',
+                            lambda module, host=None, port=None, **kw: Node(['master', 0, []], []) if host else fake)
+        return fake
+    return install
+
+
+def test_resync_sends_both_replicaofs_in_one_transaction(tx_node, clock, run_module):
+    fake = tx_node(['slave', '10.0.0.1', 6379, 'connected', 100], [SYNCING, SYNCED])
+    result = run(run_module, resync=True)
+    assert result['_rc'] == 0 and result['changed'] is True and result['resynced'] is True
+    sent = [c for c in fake.calls if c[0] in ('MULTI', 'REPLICAOF', 'EXEC', 'DISCARD')]
+    assert sent == [('MULTI',), ('REPLICAOF', 'NO', 'ONE'), ('REPLICAOF', '10.0.0.1', '6379'), ('EXEC',)]
+    # the same master: no CONFIG REWRITE needed, and the module waited for the sync
+    assert fake.commands('CONFIG', 'REWRITE') == []
+    assert result['replication']['master_link_status'] == 'up' and clock.sleeps == [0.5]
+
+
+@pytest.mark.parametrize('role, seen', [
+    (['slave', '10.0.0.3', 6379, 'connected', 5], 'ROLE says slave of 10.0.0.3:6379'),
+    (['master', 0, []], 'ROLE says master'),
+])
+def test_resync_refused_unless_a_replica_of_that_master(tx_node, clock, run_module, role, seen):
+    fake = tx_node(role, [SYNCED])
+    result = run(run_module, resync=True)
+    assert result['_rc'] == 1 and result.get('changed', False) is False
+    assert result['msg'].startswith('refusing to resync 10.0.0.2:6379 from 10.0.0.1:6379: it is not a replica')
+    assert seen in result['msg']
+    assert [c for c in fake.calls if c[0] in ('MULTI', 'REPLICAOF')] == []
+
+
+def test_resync_check_mode_sends_nothing(tx_node, clock, run_module):
+    fake = tx_node(['slave', '10.0.0.1', 6379, 'connected', 100], [SYNCED])
+    result = run(run_module, resync=True, _ansible_check_mode=True)
+    assert result['_rc'] == 0 and result['changed'] is True and result['resynced'] is False
+    assert [c for c in fake.calls if c[0] in ('MULTI', 'REPLICAOF', 'EXEC')] == []
