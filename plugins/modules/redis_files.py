@@ -128,23 +128,19 @@ class FilesFailure(Exception):
     pass
 
 
-def _ids(owner, group):
+def _id(name, lookup, kind):
     # a number is taken as it is: the user of a container image need not exist on its host
-    if owner.isdigit():
-        uid = int(owner)
-    else:
-        try:
-            uid = pwd.getpwnam(owner).pw_uid
-        except KeyError:
-            raise FilesFailure('user %s does not exist on this host' % owner)
-    if group.isdigit():
-        gid = int(group)
-    else:
-        try:
-            gid = grp.getgrnam(group).gr_gid
-        except KeyError:
-            raise FilesFailure('group %s does not exist on this host' % group)
-    return uid, gid
+    if name.isdigit():
+        return int(name)
+    try:
+        return lookup(name)
+    except KeyError:
+        raise FilesFailure('%s %s does not exist on this host' % (kind, name))
+
+
+def _ids(owner, group):
+    return (_id(owner, lambda n: pwd.getpwnam(n).pw_uid, 'user'),
+            _id(group, lambda n: grp.getgrnam(n).gr_gid, 'group'))
 
 
 def _mode(entry):
@@ -162,14 +158,20 @@ def _attributes_differ(st, uid, gid, mode):
     return st.st_uid != uid or st.st_gid != gid or stat.S_IMODE(st.st_mode) != mode
 
 
-def _directory(entry, uid, gid, mode, check_mode):
-    path = entry['path']
+def _existing(path, is_kind, kind):
+    """The path's lstat, None when it does not exist; a path of another kind fails."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        st = None
-    if st is not None and not stat.S_ISDIR(st.st_mode):
-        raise FilesFailure('%s exists and is not a directory' % path)
+        return None
+    if not is_kind(st.st_mode):
+        raise FilesFailure('%s exists and is not %s' % (path, kind))
+    return st
+
+
+def _directory(entry, uid, gid, mode, check_mode):
+    path = entry['path']
+    st = _existing(path, stat.S_ISDIR, 'a directory')
     if st is not None and not _attributes_differ(st, uid, gid, mode):
         return False, False
     if not check_mode:
@@ -211,12 +213,7 @@ def _file(entry, uid, gid, mode, check_mode, diffs, created):
     if entry.get('content') is None:
         raise FilesFailure('%s: content is required for state=file' % path)
     want = to_bytes(entry['content'], errors='surrogate_or_strict')
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise FilesFailure('%s exists and is not a regular file' % path)
+    st = _existing(path, stat.S_ISREG, 'a regular file')
     if not os.path.isdir(os.path.dirname(path)) and not (check_mode and os.path.dirname(path) in created):
         raise FilesFailure('%s: directory %s does not exist (list it before the file)' % (path, os.path.dirname(path)))
     if st is None:

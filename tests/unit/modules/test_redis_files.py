@@ -146,3 +146,10 @@ def test_numeric_ids_need_no_account_on_the_host(tmp_path, run_module):
     assert result['changed'] is True
     assert (os.stat(tmp_path / 'data').st_uid, os.stat(tmp_path / 'data').st_gid) == (4242, 4243)
     assert run(run_module, [entry])['changed'] is False
+
+
+def test_a_directory_where_a_file_belongs_fails(tmp_path, run_module):
+    (tmp_path / 'etc' / 'unit.service').mkdir(parents=True)
+    result = run(run_module, layout(tmp_path))
+    assert result['failed'] is True
+    assert result['msg'] == '%s exists and is not a regular file' % (tmp_path / 'etc' / 'unit.service')
