@@ -116,7 +116,7 @@ mkdir -p .cache/molecule; : > .cache/molecule/together.pids; \
 for run in $(MOLECULE_RUNS_TOGETHER); do \
   suite=$${run%%:*}; s=$${run#*:}; \
   echo "== molecule test -s $$s on $$suite (in the background, log .cache/molecule/$$s-$$suite.log)"; \
-  setsid -w bash -c 'start=$$(date +%s); HASTACK_REDIS_SUITE=$$0 molecule test -s $$1 > .cache/molecule/$$1-$$0.log 2>&1 || exit 1; \
+  setsid -w bash -c 'start=$$(date +%s); HASTACK_REDIS_SUITE=$$0 molecule test -s $$1 < /dev/null > .cache/molecule/$$1-$$0.log 2>&1 || exit 1; \
     echo "== molecule scenario $$1 on $$0 passed in $$(( $$(date +%s) - start )) s" >> .cache/molecule/$$1-$$0.log' $$suite $$s & \
   echo "$$! $$suite $$s" >> .cache/molecule/together.pids; \
 done
@@ -138,7 +138,7 @@ endef
 define molecule_wait_together
 while read -r pid suite s; do \
   if [ $$rc -ne 0 ]; then { kill -TERM -- -$$pid 2>/dev/null || kill -TERM $$pid 2>/dev/null || true; }; wait $$pid || true; \
-    HASTACK_REDIS_SUITE=$$suite molecule destroy -s $$s > /dev/null 2>&1 || true; \
+    HASTACK_REDIS_SUITE=$$suite molecule destroy -s $$s < /dev/null > /dev/null 2>&1 || true; \
     echo "== molecule test -s $$s on $$suite stopped (something beside it failed)"; continue; fi; \
   wait $$pid || rc=1; \
   echo "== molecule test -s $$s on $$suite"; cat .cache/molecule/$$s-$$suite.log; \
