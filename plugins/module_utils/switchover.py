@@ -118,6 +118,7 @@ class Switchover(object):
         self.node_client = node_client
         self.old = addr_key(master.host, master.port)
         self.nodes = {self.old: master}
+        self.unreadable = set()
         self.candidates = []
         self.leader = None
         self.leader_index = None
@@ -236,10 +237,33 @@ class Switchover(object):
                          _clock(self.result['paused_until']), self.name, _addr(self.old), _addr(self.old), RUNBOOK))
 
     def wait_caught_up(self, deadline, timeout):
-        while not replicas_caught_up(parse_info(self.master.execute('INFO', 'replication'))):
+        """Until every replica has the master's offset.
+
+        The master's INFO learns a replica's offset from its REPLCONF ACK, sent once a second (WAIT, which asks for
+        one at once, is held back by the pause itself), so a replica the master still shows behind is asked directly:
+        ROLE on a connected replica gives the offset it has processed.
+        """
+        while True:
+            info = parse_info(self.master.execute('INFO', 'replication'))
+            offset = int(info.get('master_repl_offset', 0))
+            replicas = replica_list(info)
+            if replicas and all(r['offset'] >= offset or self.replica_offset(r) >= offset for r in replicas):
+                return
             if time.monotonic() > deadline:
                 raise SwitchoverError('the replicas did not reach the master offset within %g s' % timeout)
             time.sleep(POLL_S)
+
+    def replica_offset(self, replica):
+        """The offset a replica reports having processed (ROLE), or -1 when it cannot say."""
+        key = addr_key(replica['host'], replica['port'])
+        if key in self.unreadable:
+            return -1
+        role = self.role_of(key)
+        if role is None:
+            self.unreadable.add(key)  # not asked again: each try could cost a connect timeout
+        if role is None or role['role'] != 'slave' or role['state'] != 'connected':
+            return -1
+        return role['offset']
 
     def send_failover(self):
         """Ask one Sentinel after the other. A reply lost after sending counts as accepted: it may have started."""

@@ -16,7 +16,9 @@ description:
   - This module first checks that O(master_host) reports C(ROLE master), has replicas, is the master a majority
     of the Sentinels name and that no Sentinel has a failover in progress; otherwise it fails and changes nothing.
   - It then pauses writes on the old master (C(CLIENT PAUSE ... WRITE)), waits until every replica has its
-    replication offset, asks a Sentinel for C(SENTINEL FAILOVER), waits until a majority of the Sentinels name
+    replication offset (a replica the master still shows behind, because replicas acknowledge once a second, is
+    asked with C(ROLE) what it has processed), asks the Sentinels for C(SENTINEL FAILOVER) in the order of
+    O(sentinels) until one accepts, waits until a majority of the Sentinels name
     the new master, makes the old master its replica (C(REPLICAOF) + C(CONFIG REWRITE), what Sentinel would do
     later) and only then lets writes resume (C(CLIENT UNPAUSE)). Paused clients then get C(READONLY) and
     reconnect through Sentinel. Writes stay paused only as long as Sentinel takes to promote.
@@ -53,7 +55,11 @@ options:
     type: int
     default: 6379
   sentinels:
-    description: The Sentinels, each with C(host) and C(port).
+    description:
+      - The Sentinels, each with C(host) and C(port), in the order they are asked for C(SENTINEL FAILOVER).
+      - The Sentinel that runs the failover names the new master in C(SENTINEL MASTERS), which redis-py's
+        C(master_for) reads, only once it has repointed every other replica; the others learn it from its hello
+        message as soon as the replica is promoted. List first a Sentinel that clients ask last.
     type: list
     elements: dict
     required: true

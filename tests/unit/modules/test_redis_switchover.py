@@ -39,17 +39,20 @@ class Node(object):
         self.addr = addr
         self.master = master  # (host, port) of its master; None when it is a master
         self.offset = 100
-        self.lagging_polls = 0
+        self.lagging_polls = 0  # INFO replications (on the master) that still show replica 0 behind
+        self.lagging_roles = 0  # ROLEs (on a replica) that still report an offset behind its master
         self.paused = False
         self.reachable = True
         self.refuse = {}  # command name -> error message
         self.log = []
+        self.tries = 0  # commands sent, answered or not
 
     @property
     def role(self):
         return 'master' if self.master is None else 'slave'
 
     def handle(self, args):
+        self.tries += 1
         if not self.reachable:
             raise RedisConnectionError('cannot connect to %s:%s: Connection refused' % self.addr)
         self.log.append((args, self.role, self.paused))
@@ -64,7 +67,9 @@ class Node(object):
         if cmd == 'ROLE':
             if self.master is None:
                 return ['master', self.offset, [[h, str(p), str(self.offset)] for h, p in self.replicas()]]
-            return ['slave', self.master[0], self.master[1], 'connected', self.offset]
+            behind = self.lagging_roles > 0
+            self.lagging_roles -= 1
+            return ['slave', self.master[0], self.master[1], 'connected', self.offset - 10 if behind else self.offset]
         if cmd == 'INFO':
             if self.master is not None:
                 return 'role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\n' % self.master
@@ -239,13 +244,15 @@ def commands(node):
 
 def test_switchover_order_of_operations(site, run_module):
     site.old.lagging_polls = 3  # the first INFO is the check before the pause
+    site.nodes[TARGET].lagging_roles = 1  # and the replica itself is behind at the first poll
     site.sentinels[2].reachable = False
     site.events = [(2, site.promote), (2, lambda: site.name(0)), (4, lambda: site.name(1))]
     result = run_module(sw.main, args())
     assert result['_rc'] == 0, result.get('msg')
     cmds = commands(site.old)
     pause = cmds.index(('CLIENT', 'PAUSE', '15000', 'WRITE'))
-    assert cmds[pause + 1:].count(('INFO', 'replication')) == 3  # waited for the lagging replica
+    assert cmds[pause + 1:].count(('INFO', 'replication')) == 2  # waited for the lagging replica
+    assert commands(site.nodes[TARGET])[:2] == [('ROLE',), ('ROLE',)]  # asked it while the master showed it behind
     after = cmds[cmds.index(('REPLICAOF', '10.0.0.2', '6379')):]
     assert after == [('REPLICAOF', '10.0.0.2', '6379'), ('CONFIG', 'REWRITE'), ('CLIENT', 'UNPAUSE'), ('ROLE',)]
     assert [c for c in site.sentinels[0].log if c[1] == 'FAILOVER'] == [('SENTINEL', 'FAILOVER', 'mymaster')]
@@ -362,8 +369,31 @@ def test_refused_demotion_keeps_writes_paused(site, run_module):
 
 # --- failures before SENTINEL FAILOVER ------------------------------------------------------------
 
+def test_a_replica_that_has_everything_is_not_waited_for(site, run_module):
+    # The master's INFO shows it behind until its next once-a-second ACK; ROLE on it says it is not.
+    site.old.lagging_polls = 10 ** 6
+    site.events = [(1, site.promote), (1, lambda: site.name(0)), (1, lambda: site.name(1))]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0, result['msg']
+    cmds = commands(site.old)
+    assert cmds[cmds.index(('CLIENT', 'PAUSE', '15000', 'WRITE')) + 1:].count(('INFO', 'replication')) == 1
+
+
+def test_an_unreachable_replica_is_judged_by_the_master_and_asked_once(site, run_module):
+    site.old.lagging_polls = 4
+    site.nodes[TARGET].reachable = False
+    site.events = [(1, lambda: site.name(0, OTHER)), (1, lambda: site.name(1, OTHER)), (1, lambda: site.promote(OTHER))]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0, result['msg']
+    cmds = commands(site.old)
+    assert cmds[cmds.index(('CLIENT', 'PAUSE', '15000', 'WRITE')) + 1:].count(('INFO', 'replication')) == 4
+    assert site.nodes[TARGET].tries == 1
+    assert result['new_master'] == {'host': '10.0.0.3', 'port': 6379}
+
+
 def test_replicas_not_caught_up_resume_writes(site, run_module):
     site.old.lagging_polls = 10 ** 6
+    site.nodes[TARGET].lagging_roles = 10 ** 6
     result = run_module(sw.main, args())
     assert result['_rc'] == 1 and result['state'] == 'not_started'
     assert not any(c[1] == 'FAILOVER' for s in site.sentinels for c in s.log)
