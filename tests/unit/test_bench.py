@@ -48,3 +48,24 @@ def test_drill_runs_reads_the_probe_and_the_reference_client(tmp_path):
     assert bench.drill_runs(str(tmp_path)) == [{
         'run': 'crash-20261203T120000-1', 'failover_s': 2.8, 'probe_window_s': 2.7, 'client_window_s': 2.9,
         'wait_lost': 0, 'plain_lost': 3}]
+
+
+def test_make_times_a_target_and_stops_the_bench_when_it_fails(tmp_path, monkeypatch):
+    calls = []
+
+    class Done(object):
+        def __init__(self, rc):
+            self.returncode, self.stdout, self.stderr = rc, 'make output\n', ''
+
+    def run(cmd, **kwargs):
+        calls.append(cmd)
+        return Done(0 if cmd[-1] == 'lab' else 2)
+
+    monkeypatch.setattr(bench.subprocess, 'run', run)
+    log = tmp_path / 'bench.log'
+    assert bench.make('lab', str(log)) >= 0
+    assert calls == [['make', '-C', bench.ROOT, 'lab']]
+    with pytest.raises(SystemExit) as stop:
+        bench.make('lab-down', str(log))
+    assert 'make lab-down failed (rc 2)' in str(stop.value)
+    assert log.read_text().count('$ make ') == 2
