@@ -97,10 +97,21 @@ changed_users:
   elements: str
   sample: [app]
 users:
-  description: Each listed user as Redis reports it after the run, without passwords.
+  description:
+    - Each listed user as Redis reports it after the run, without passwords; C(passwords) counts them,
+      C(unlisted_passwords) counts those not among the given ones (kept by O(keep_existing), or set by hand).
   returned: always
   type: dict
-  sample: {app: {enabled: true, passwords: 1, commands: "+@all -@admin -@dangerous -acl", keys: "~*", channels: "&*"}}
+  sample: {app: {enabled: true, passwords: 2, unlisted_passwords: 1, commands: "+@all -@admin -@dangerous -acl",
+                 keys: "~*", channels: "&*"}}
+retire_users:
+  description:
+    - Users that hold passwords besides the given ones after the run (in check mode, now); a run with
+      O(keep_existing=false) would remove them. Empty when a rotation has nothing left to retire.
+  returned: always
+  type: list
+  elements: str
+  sample: [app]
 '''
 
 import hashlib
@@ -177,11 +188,13 @@ def setuser_args(name, enabled, hashes, rules):
     return ['ACL', 'SETUSER', name, 'reset', 'on' if enabled else 'off'] + ['#' + h for h in hashes] + rules.split()
 
 
-def public_view(view):
+def public_view(view, listed=()):
+    """``view`` without its password hashes: how many it has, and how many are not in ``listed``."""
     if view is None:
         return None
     out = dict(view)
     out['passwords'] = len(view['passwords'])
+    out['unlisted_passwords'] = len(set(view['passwords']) - set(listed))
     return out
 
 
@@ -189,18 +202,19 @@ def reconcile(client, users, persist, check_mode, scratch=None, keep_existing=Fa
     scratch = scratch or ('hastack-acl-probe-%s' % os.getpid())
     changed, report = [], {}
     for user in users:
-        hashes = sorted(set(password_hash(p) for p in user['passwords'] or []))
+        listed = sorted(set(password_hash(p) for p in user['passwords'] or []))
+        hashes = listed
         rules = user['rules'] or ''
         current = get_user(client, user['name'])
         if keep_existing and current is not None:
-            hashes = sorted(set(hashes) | set(current['passwords']))
+            hashes = sorted(set(listed) | set(current['passwords']))
         diff = differences(current, user['enabled'], hashes, normalised_rules(client, rules, scratch))
         if diff:
             changed.append(user['name'])
             if not check_mode:
                 client.execute(*setuser_args(user['name'], user['enabled'], hashes, rules))
                 current = get_user(client, user['name'])
-        report[user['name']] = public_view(current)
+        report[user['name']] = public_view(current, listed)
     if changed and not check_mode and persist in PERSIST:
         client.execute(*PERSIST[persist])
     return changed, report
@@ -221,7 +235,8 @@ def run_module(module):
         module.fail_json(msg=scrub_secrets(str(exc), secrets))
     finally:
         client.close()
-    module.exit_json(changed=bool(changed), changed_users=changed, users=report)
+    retire = [name for name, view in report.items() if view and view['unlisted_passwords']]
+    module.exit_json(changed=bool(changed), changed_users=changed, users=report, retire_users=retire)
 
 
 def main():

@@ -214,13 +214,19 @@ def test_acl_rotation_keeps_existing_then_retires(server):
     with RedisClient('127.0.0.1', server.port, username='admin', password='admin-new-2', timeout=2,
                      previous_password='admin-old-1') as c:
         assert c.execute('PING') == 'PONG'  # logged in with the previous password
+        # Check mode names the old password as one to retire before anything changes.
+        assert redis_acl.reconcile(c, rotated, 'none', check_mode=True, keep_existing=True)[1]['admin'][
+            'unlisted_passwords'] == 1
         assert redis_acl.reconcile(c, rotated, 'none', check_mode=False, keep_existing=True)[0] == ['admin']
-        assert redis_acl.reconcile(c, rotated, 'none', check_mode=False, keep_existing=True)[0] == []
+        changed, report = redis_acl.reconcile(c, rotated, 'none', check_mode=False, keep_existing=True)
+        assert changed == [] and report['admin']['passwords'] == 2 and report['admin']['unlisted_passwords'] == 1
     for pw in ('admin-old-1', 'admin-new-2'):
         with RedisClient('127.0.0.1', server.port, username='admin', password=pw, timeout=2) as c:
             assert c.execute('PING') == 'PONG'
     # Step 2: the old password is retired.
     with RedisClient('127.0.0.1', server.port, username='admin', password='admin-new-2', timeout=2) as c:
-        assert redis_acl.reconcile(c, rotated, 'none', check_mode=False)[0] == ['admin']
+        changed, report = redis_acl.reconcile(c, rotated, 'none', check_mode=False)
+        assert changed == ['admin'] and report['admin']['passwords'] == 1
+        assert report['admin']['unlisted_passwords'] == 0
     with pytest.raises(RedisAuthError):
         RedisClient('127.0.0.1', server.port, username='admin', password='admin-old-1', timeout=2).execute('PING')
