@@ -68,6 +68,14 @@ options:
         description: Show the content in diff mode. Set V(false) for files that hold secrets.
         type: bool
         default: true
+      validate:
+        description:
+          - A command that checks the new content before it replaces the file, with C(%s) standing for the
+            path of the written temporary file in the same directory (for example C(promtool check rules %s)).
+            It runs without a shell, only when the content changes and not in check mode. When it fails, the
+            file keeps its old content and the module fails with the command's output; entries after it are
+            not handled.
+        type: str
 attributes:
   check_mode:
     support: full
@@ -187,7 +195,7 @@ def _read(path):
         return handle.read()
 
 
-def _write(path, data, uid, gid, mode):
+def _write(path, data, uid, gid, mode, validate=None, run=None):
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
     try:
@@ -199,6 +207,8 @@ def _write(path, data, uid, gid, mode):
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if validate:
+            _validate(path, tmp, validate, run)
         os.replace(tmp, path)
         tmp = None
     finally:
@@ -208,7 +218,16 @@ def _write(path, data, uid, gid, mode):
             os.unlink(tmp)
 
 
-def _file(entry, uid, gid, mode, check_mode, diffs, created):
+def _validate(path, tmp, validate, run):
+    if '%s' not in validate:
+        raise FilesFailure('%s: validate %r names no %%s for the file to check' % (path, validate))
+    rc, out, err = run(validate.replace('%s', tmp))
+    if rc != 0:
+        raise FilesFailure('%s: the new content failed validation (%s, rc %s), the file is unchanged: %s'
+                           % (path, validate, rc, (err or out).strip()))
+
+
+def _file(entry, uid, gid, mode, check_mode, diffs, created, run):
     path = entry['path']
     if entry.get('content') is None:
         raise FilesFailure('%s: content is required for state=file' % path)
@@ -237,15 +256,18 @@ def _file(entry, uid, gid, mode, check_mode, diffs, created):
         })
     if not check_mode:
         if content_differs:
-            _write(path, want, uid, gid, mode)
+            _write(path, want, uid, gid, mode, entry.get('validate'), run)
         else:
             os.chown(path, uid, gid)
             os.chmod(path, mode)
     return True, st is None
 
 
-def ensure(files, check_mode=False):
-    """Bring every entry to its state; return (changed_paths, created_paths, diffs)."""
+def ensure(files, check_mode=False, run=None):
+    """Bring every entry to its state; return (changed_paths, created_paths, diffs).
+
+    ``run(command)`` returns (rc, stdout, stderr): the runner of the entries' validate commands.
+    """
     changed, created, diffs = [], [], []
     for entry in files:
         if not os.path.isabs(entry['path']):
@@ -255,7 +277,7 @@ def ensure(files, check_mode=False):
         if entry['state'] == 'directory':
             was_changed, was_created = _directory(entry, uid, gid, mode, check_mode)
         else:
-            was_changed, was_created = _file(entry, uid, gid, mode, check_mode, diffs, created)
+            was_changed, was_created = _file(entry, uid, gid, mode, check_mode, diffs, created, run)
         if was_changed:
             changed.append(entry['path'])
         if was_created:
@@ -275,6 +297,7 @@ def main():
                 mode=dict(type='str', required=True),
                 force=dict(type='bool', default=True),
                 diff=dict(type='bool', default=True),
+                validate=dict(type='str'),
             )),
         ),
         supports_check_mode=True,
@@ -286,7 +309,7 @@ def main():
              else 'sha1:%s' % hashlib.sha1(to_bytes(entry['content'], errors='surrogate_or_strict')).hexdigest())
         for entry in module.params['files']])}
     try:
-        changed, created, diffs = ensure(module.params['files'], module.check_mode)
+        changed, created, diffs = ensure(module.params['files'], module.check_mode, module.run_command)
     except (FilesFailure, OSError) as exc:
         module.fail_json(msg=str(exc), invocation=invocation)
     result = dict(changed=bool(changed), changed_paths=changed, created_paths=created, invocation=invocation)

@@ -153,3 +153,44 @@ def test_a_directory_where_a_file_belongs_fails(tmp_path, run_module):
     result = run(run_module, layout(tmp_path))
     assert result['failed'] is True
     assert result['msg'] == '%s exists and is not a regular file' % (tmp_path / 'etc' / 'unit.service')
+
+
+def validated(tmp_path, content):
+    # the check passes when the new content holds "valid"; a failing check prints why on stderr
+    check = tmp_path / 'check.sh'
+    check.write_text('#!/bin/sh\ngrep -q valid "$1" || { echo "$1: no valid line" >&2; exit 3; }\n')
+    check.chmod(0o755)
+    return [{'path': str(tmp_path / 'rules.yml'), 'content': content, 'mode': '0644', 'validate': '%s %%s' % check},
+            {'path': str(tmp_path / 'after.conf'), 'content': 'after\n', 'mode': '0644'}]
+
+
+def test_validate_checks_the_new_content_before_it_replaces_the_file(tmp_path, run_module):
+    result = run(run_module, validated(tmp_path, 'valid v1\n'))
+    assert result['changed_paths'] == [str(tmp_path / 'rules.yml'), str(tmp_path / 'after.conf')]
+    assert (tmp_path / 'rules.yml').read_text() == 'valid v1\n'
+
+    failed = run(run_module, validated(tmp_path, 'broken v2\n'))
+    assert failed['_rc'] == 1 and failed['failed'] is True
+    assert '%s: the new content failed validation' % (tmp_path / 'rules.yml') in failed['msg']
+    assert 'rc 3' in failed['msg'] and 'no valid line' in failed['msg']
+    # the old content stays, no temporary file is left behind
+    assert (tmp_path / 'rules.yml').read_text() == 'valid v1\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['after.conf', 'check.sh', 'rules.yml']
+
+
+def test_validate_runs_only_when_the_content_changes_and_never_in_check_mode(tmp_path, run_module):
+    entry = {'path': str(tmp_path / 'rules.yml'), 'content': 'x\n', 'mode': '0644', 'validate': 'false %s'}
+    assert run(run_module, [entry], _ansible_check_mode=True)['changed'] is True
+    assert not (tmp_path / 'rules.yml').exists()
+    (tmp_path / 'rules.yml').write_text('x\n')
+    os.chmod(tmp_path / 'rules.yml', 0o600)
+    result = run(run_module, [entry])
+    assert result['_rc'] == 0 and result['changed_paths'] == [str(tmp_path / 'rules.yml')]
+    assert mode_of(tmp_path / 'rules.yml') == 0o644
+
+
+def test_validate_without_a_placeholder_fails(tmp_path, run_module):
+    entry = {'path': str(tmp_path / 'rules.yml'), 'content': 'x\n', 'mode': '0644', 'validate': 'true'}
+    result = run(run_module, [entry])
+    assert result['_rc'] == 1 and 'names no %s for the file to check' in result['msg']
+    assert not (tmp_path / 'rules.yml').exists()
