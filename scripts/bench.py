@@ -36,29 +36,27 @@ def percentile(values, pct):
     return ordered[int(rank) - 1]
 
 
-def playbook(inventory, name, *extra, log=None):
-    cmd = ["ansible-playbook", "-i", inventory, os.path.join(ROOT, "playbooks", name), *extra]
+def run(cmd, log, label, cwd=None):
+    """Run ``cmd``, logging its output under ``label``; (stdout, wall time in seconds). Exits with the output's tail on failure."""
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     elapsed = time.monotonic() - start
     if log:
         with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"$ {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}\n")
+            fh.write(f"$ {label}\n{proc.stdout}\n{proc.stderr}\n")
     if proc.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed (rc {proc.returncode}); see {log}\n{proc.stdout[-3000:]}")
+        sys.exit(f"bench: {label} failed (rc {proc.returncode}); see {log}\n{proc.stdout[-3000:]}")
     return proc.stdout, elapsed
+
+
+def playbook(inventory, name, *extra, log=None):
+    cmd = ["ansible-playbook", "-i", inventory, os.path.join(ROOT, "playbooks", name), *extra]
+    return run(cmd, log, " ".join(cmd), cwd=ROOT)
 
 
 def make(target, log):
     """Run `make <target>` in the repository; its wall time in seconds. Exits with the log's tail on failure."""
-    start = time.monotonic()
-    proc = subprocess.run(["make", "-C", ROOT, target], capture_output=True, text=True)
-    elapsed = time.monotonic() - start
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write(f"$ make {target}\n{proc.stdout}\n{proc.stderr}\n")
-    if proc.returncode != 0:
-        sys.exit(f"bench: make {target} failed (rc {proc.returncode}); see {log}\n{proc.stdout[-3000:]}")
-    return elapsed
+    return run(["make", "-C", ROOT, target], log, f"make {target}")[1]
 
 
 def changed_hosts(output):
