@@ -230,3 +230,27 @@ def test_acl_rotation_keeps_existing_then_retires(server):
         assert report['admin']['unlisted_passwords'] == 0
     with pytest.raises(RedisAuthError):
         RedisClient('127.0.0.1', server.port, username='admin', password='admin-old-1', timeout=2).execute('PING')
+
+
+def test_acl_module_names_the_users_a_rotation_left_to_retire(server, run_module):
+    # site.yml's last play retires passwords only for the users the module returns in retire_users
+    from ansible_collections.hastack.redis.plugins.modules import redis_acl
+
+    def acl(passwords, keep_existing, check=False):
+        args = {'login_port': server.port, 'login_password': server.password, 'persist': 'none',
+                'keep_existing': keep_existing, '_ansible_check_mode': check,
+                'users': [{'name': 'app', 'passwords': passwords, 'rules': '~* +@all'},
+                          {'name': 'monitor', 'passwords': ['mon-pw-1'], 'rules': '-@all +ping'}]}
+        result = run_module(redis_acl.main, args)
+        assert result['_rc'] == 0, result.get('msg')
+        assert 'app-old-1' not in result['_raw'] and 'app-new-2' not in result['_raw']
+        return result
+
+    assert acl(['app-old-1'], keep_existing=False)['retire_users'] == []
+    assert acl(['app-new-2'], keep_existing=True, check=True)['retire_users'] == ['app']
+    rotated = acl(['app-new-2'], keep_existing=True)
+    assert rotated['changed_users'] == ['app'] and rotated['retire_users'] == ['app']
+    assert rotated['users']['app']['passwords'] == 2 and rotated['users']['monitor']['unlisted_passwords'] == 0
+    retired = acl(['app-new-2'], keep_existing=False)
+    assert retired['changed_users'] == ['app'] and retired['retire_users'] == []
+    assert acl(['app-new-2'], keep_existing=True)['retire_users'] == []
