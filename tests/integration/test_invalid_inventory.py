@@ -212,6 +212,36 @@ CASES = {
          'Point it at an existing file that the user running Ansible can read.'],
         group_vars={'redis_tls_enabled': True, 'redis_tls_ca_file': '{tmp}/ca.crt',
                     'redis_tls_cert_file': '{tmp}/missing.crt', 'redis_tls_key_file': '{tmp}/tls.key'}),
+    'ports_not_tcp': case(
+        ['Host a: redis_port=70000 and redis_sentinel_port=26379 must both be TCP ports (1 to 65535). '
+         'Fix them in the inventory.'],
+        group_vars={'redis_port': 70000}),
+    # Every problem of one check is named at once, each with its fix.
+    'tls_files_partly_given': case(
+        ['Host a: redis_tls_enabled is true and some TLS files are given, but redis_tls_cert_file is not set. '
+         'Give all of redis_tls_ca_file, redis_tls_cert_file and redis_tls_key_file (paths on the controller), '
+         "or none of them to have the collection's private CA issue them.",
+         'Host a: redis_tls_enabled is true and some TLS files are given, but redis_tls_key_file is not set.'],
+        group_vars={'redis_tls_enabled': True, 'redis_tls_ca_file': '{tmp}/ca.crt'}),
+    'maxmemory_and_appendonly': case(
+        [BAD_MAXMEMORY + ' Host a: redis_server_appendonly is false.'],
+        group_vars={'redis_server_maxmemory': 'lots', 'redis_server_appendonly': False}),
+    'replica_priority_not_a_number': case(
+        ['Host a: redis_replica_priority=high must be a whole number >= 0 (lower is preferred on failover, '
+         '0 means never promoted). Fix it in the inventory.'],
+        group_vars={'redis_replica_priority': 'high'}),
+    'replica_sync_timeout_zero': case(
+        ['Host a: redis_replica_sync_timeout=0 must be a positive number of seconds (the default is 300). '
+         'Fix it in the inventory.'],
+        group_vars={'redis_replica_sync_timeout': 0}),
+    'parallel_syncs_zero': case(
+        ['redis_sentinel_parallel_syncs=0 must be 1 or more (replicas resynchronised at once after a failover). '
+         'Set it to 1.'],
+        group_vars={'redis_sentinel_parallel_syncs': 0}),
+    'bridge_tls_on': bridge_case(
+        ['Host a: TLS is not supported on a container network yet (the certificate checks talk to 127.0.0.1 of '
+         'the host). Set redis_tls_enabled: false for the single-host shape, or use redis_container_network: host.'],
+        group_vars={'redis_tls_enabled': True}),
     'appendonly_off': case(
         ['Host a: redis_server_appendonly is false. A data node without the AOF that restarts comes back '
          'empty or with an old RDB snapshot, still master, and its replicas copy that dataset. '
