@@ -41,6 +41,16 @@ options:
       - Timeout in seconds for connecting and for every reply.
     type: float
     default: 3.0
+  wait_timeout:
+    description:
+      - Seconds to keep retrying the connection while the server refuses or drops it (refused, reset, timed
+        out), for example right after the service was started; a try every 0.2 seconds, each bounded by
+        O(connect_timeout). Applies to every server the module connects to.
+      - Authentication errors, TLS errors (the server is listening by then, and a certificate that does not
+        verify will not heal) and error replies of Redis fail at once.
+      - V(0) does not wait.
+    type: float
+    default: 0.0
   tls:
     description:
       - Connect with TLS. The server certificate is verified against O(tls_ca_file)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 
 from ansible_collections.hastack.redis.plugins.module_utils.resp import (
     RedisAuthError,
@@ -36,11 +37,16 @@ class RedisClient(object):
     """Small synchronous Redis/Sentinel client (RESP2).
 
     Connects lazily on the first :meth:`execute`. When ``password`` is set,
-    ``AUTH [username] password`` is sent right after connecting.
+    ``AUTH [username] password`` is sent right after connecting. With
+    ``wait_timeout``, connecting is retried for that many seconds while the
+    server refuses or drops the connection (a service that is still starting).
     """
 
+    # seconds between two tries of a connection that waits for the server
+    WAIT_INTERVAL = 0.2
+
     def __init__(self, host='127.0.0.1', port=6379, username=None, password=None, timeout=3.0,
-                 tls=False, ca_file=None, cert_file=None, key_file=None, previous_password=None):
+                 tls=False, ca_file=None, cert_file=None, key_file=None, previous_password=None, wait_timeout=0):
         self.host = host
         self.port = int(port)
         self.username = username
@@ -52,6 +58,7 @@ class RedisClient(object):
         self.ca_file = ca_file
         self.cert_file = cert_file
         self.key_file = key_file
+        self.wait_timeout = float(wait_timeout or 0)
         self._sock = None
         self._reader = None
 
@@ -91,8 +98,29 @@ class RedisClient(object):
             raise RedisTLSError('TLS handshake with %s failed: %s' % (self.address, reason))
 
     def connect(self):
+        """Connect and authenticate, unless connected.
+
+        With ``wait_timeout``, a connection-level failure (refused, reset,
+        timed out, closed before AUTH was answered) is retried every
+        WAIT_INTERVAL seconds until ``wait_timeout`` seconds have passed, then
+        the last one is raised. A TLS error (a certificate that does not verify
+        is no server that is still starting) and a refused AUTH fail at once.
+        """
         if self._sock is not None:
             return
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            try:
+                return self._connect_once()
+            except RedisTLSError:
+                raise
+            except RedisConnectionError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise
+                time.sleep(min(self.WAIT_INTERVAL, remaining))
+
+    def _connect_once(self):
         sock = None
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)

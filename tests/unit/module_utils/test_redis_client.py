@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 
 import pytest
 
 from ansible_collections.hastack.redis.plugins.module_utils import redis_client as rc
+from ansible_collections.hastack.redis.plugins.module_utils.argspec import (
+    client_from_module,
+    redis_connection_argument_spec,
+)
 from ansible_collections.hastack.redis.plugins.module_utils.config import (
     is_immutable_config_error,
     normalize_config_value,
@@ -21,6 +27,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
     RedisClient,
     RedisConnectionError,
     RedisError,
+    RedisTLSError,
     scrub_secrets,
 )
 from ansible_collections.hastack.redis.plugins.module_utils.resp import encode_command, RespReader
@@ -211,6 +218,181 @@ def test_client_connection_refused_real_socket():
     with pytest.raises(RedisConnectionError) as exc:
         RedisClient('127.0.0.1', port, timeout=1).execute('PING')
     assert '127.0.0.1:%d' % port in str(exc.value)
+
+
+# --- waiting for a server that is still starting (wait_timeout) -------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class LateServer(object):
+    """A loopback server thread that starts listening ``delay`` seconds late.
+
+    The first ``drop`` connections are closed at once, unanswered (a server
+    that accepts, then goes away); the next one gets ``replies``. ``stop()``
+    always ends the thread, whether or not a client came.
+    """
+
+    def __init__(self, port, delay, replies=b'+OK\r\n+PONG\r\n', drop=0):
+        self.port, self.delay, self.replies, self.drop = port, delay, replies, drop
+        self.accepted = 0
+        self.received = bytearray()
+        self.listening_since = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+        self._thread.daemon = True
+
+    def _run(self):
+        if self._stop.wait(self.delay):
+            return
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(('127.0.0.1', self.port))
+        srv.listen(8)
+        srv.settimeout(0.1)
+        self.listening_since = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                try:
+                    conn, _ = srv.accept()
+                except socket.timeout:
+                    continue
+                self.accepted += 1
+                if self.accepted <= self.drop:
+                    conn.close()
+                    continue
+                with conn:
+                    conn.settimeout(2)
+                    want = self.replies.count(b'\r\n')
+                    # one reply per command received (the client sends them one at a time)
+                    for n in range(want):
+                        data = conn.recv(4096)
+                        if not data:
+                            break
+                        self.received.extend(data)
+                        conn.sendall(self.replies.split(b'\r\n')[n] + b'\r\n')
+        finally:
+            srv.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join(5)
+        assert not self._thread.is_alive()
+        return False
+
+
+def test_wait_timeout_connects_once_the_server_listens():
+    port = free_port()
+    with LateServer(port, delay=0.5) as server:
+        client = RedisClient('127.0.0.1', port, password='pw', timeout=1, wait_timeout=10)
+        started = time.monotonic()
+        assert client.execute('PING') == 'PONG'
+        took = time.monotonic() - started
+        client.close()
+    assert server.listening_since is not None and took >= 0.4
+    assert took < 5
+    assert bytes(server.received) == encode_command('AUTH', 'pw') + encode_command('PING')
+
+
+def test_without_wait_timeout_the_same_fails_at_once():
+    port = free_port()
+    with LateServer(port, delay=0.5) as server:
+        started = time.monotonic()
+        with pytest.raises(RedisConnectionError) as exc:
+            RedisClient('127.0.0.1', port, password='pw', timeout=1).execute('PING')
+        took = time.monotonic() - started
+        assert server.listening_since is None
+    assert took < 0.4
+    assert 'cannot connect to 127.0.0.1:%d' % port in str(exc.value)
+
+
+def test_wait_timeout_retries_a_connection_dropped_before_auth_is_answered():
+    port = free_port()
+    with LateServer(port, delay=0, drop=2) as server:
+        client = RedisClient('127.0.0.1', port, password='pw', timeout=1, wait_timeout=10)
+        assert client.execute('PING') == 'PONG'
+        client.close()
+    assert server.accepted == 3
+
+
+def test_wait_timeout_gives_up_with_the_connection_error(monkeypatch):
+    port = free_port()
+    tries = []
+    real_create_connection = socket.create_connection
+
+    def counting(address, timeout=None):
+        tries.append(time.monotonic())
+        return real_create_connection(address, timeout=timeout)
+
+    monkeypatch.setattr(rc.socket, 'create_connection', counting)
+    client = RedisClient('127.0.0.1', port, password='topsecret', timeout=1, wait_timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(RedisConnectionError) as exc:
+        client.execute('PING')
+    took = time.monotonic() - started
+    assert 1.0 <= took < 1.0 + 2.0
+    assert len(tries) >= 3
+    assert type(exc.value) is RedisConnectionError
+    assert 'cannot connect to 127.0.0.1:%d' % port in str(exc.value)
+    assert 'topsecret' not in str(exc.value)
+    assert not client.connected
+
+
+def test_wait_timeout_does_not_retry_a_refused_auth(monkeypatch):
+    socks = []
+
+    def create_connection(address, timeout=None):
+        socks.append(FakeSocket(b'-WRONGPASS invalid username-password pair or user is disabled.\r\n'))
+        return socks[-1]
+
+    monkeypatch.setattr(rc.socket, 'create_connection', create_connection)
+    client = RedisClient(password='pw', wait_timeout=10)
+    started = time.monotonic()
+    with pytest.raises(RedisAuthError):
+        client.execute('PING')
+    assert time.monotonic() - started < 1
+    assert len(socks) == 1 and socks[0].closed
+
+
+def test_wait_timeout_does_not_retry_a_tls_error(monkeypatch):
+    socks = []
+
+    def create_connection(address, timeout=None):
+        socks.append(FakeSocket())
+        return socks[-1]
+
+    def wrap_tls(self, sock):
+        raise RedisTLSError('TLS handshake with %s failed: certificate has expired' % self.address)
+
+    monkeypatch.setattr(rc.socket, 'create_connection', create_connection)
+    monkeypatch.setattr(RedisClient, '_wrap_tls', wrap_tls)
+    client = RedisClient(tls=True, wait_timeout=10)
+    started = time.monotonic()
+    with pytest.raises(RedisTLSError):
+        client.execute('PING')
+    assert time.monotonic() - started < 1
+    assert len(socks) == 1 and socks[0].closed
+
+
+def test_wait_timeout_is_a_shared_connection_option():
+    spec = redis_connection_argument_spec()
+    assert spec['wait_timeout'] == dict(type='float', default=0.0)
+
+    class Module(object):
+        params = dict((name, option.get('default')) for name, option in spec.items())
+
+    assert client_from_module(Module()).wait_timeout == 0
+    Module.params['wait_timeout'] = 30.0
+    assert client_from_module(Module()).wait_timeout == 30.0
 
 
 # --- parse_info -------------------------------------------------------------
