@@ -41,7 +41,7 @@ options:
       - Timeout in seconds for connecting and for every reply.
     type: float
     default: 3.0
-  wait_timeout:
+  connect_wait:
     description:
       - Seconds to keep retrying the connection while the server refuses or drops it (refused, reset, timed
         out), for example right after the service was started; a try every 0.2 seconds, each bounded by

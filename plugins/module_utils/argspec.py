@@ -24,7 +24,7 @@ def redis_connection_argument_spec(default_port=6379, sentinel_auth=False):
         login_password=dict(type='str', no_log=True),
         login_password_previous=dict(type='str', no_log=True),
         connect_timeout=dict(type='float', default=3.0),
-        wait_timeout=dict(type='float', default=0.0),
+        connect_wait=dict(type='float', default=0.0),
         tls=dict(type='bool', default=False),
         tls_ca_file=dict(type='path'),
         tls_cert_file=dict(type='path'),
@@ -59,7 +59,7 @@ def client_from_module(module, host=None, port=None, username=None, password=Non
         cert_file=p.get('tls_cert_file'),
         key_file=p.get('tls_key_file'),
         previous_password=previous,
-        wait_timeout=p.get('wait_timeout'),
+        connect_wait=p.get('connect_wait'),
     )
 
 

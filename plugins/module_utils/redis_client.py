@@ -38,7 +38,7 @@ class RedisClient(object):
 
     Connects lazily on the first :meth:`execute`. When ``password`` is set,
     ``AUTH [username] password`` is sent right after connecting. With
-    ``wait_timeout``, connecting is retried for that many seconds while the
+    ``connect_wait``, connecting is retried for that many seconds while the
     server refuses or drops the connection (a service that is still starting).
     """
 
@@ -46,7 +46,7 @@ class RedisClient(object):
     WAIT_INTERVAL = 0.2
 
     def __init__(self, host='127.0.0.1', port=6379, username=None, password=None, timeout=3.0,
-                 tls=False, ca_file=None, cert_file=None, key_file=None, previous_password=None, wait_timeout=0):
+                 tls=False, ca_file=None, cert_file=None, key_file=None, previous_password=None, connect_wait=0):
         self.host = host
         self.port = int(port)
         self.username = username
@@ -58,7 +58,7 @@ class RedisClient(object):
         self.ca_file = ca_file
         self.cert_file = cert_file
         self.key_file = key_file
-        self.wait_timeout = float(wait_timeout or 0)
+        self.connect_wait = float(connect_wait or 0)
         self._sock = None
         self._reader = None
 
@@ -100,15 +100,15 @@ class RedisClient(object):
     def connect(self):
         """Connect and authenticate, unless connected.
 
-        With ``wait_timeout``, a connection-level failure (refused, reset,
+        With ``connect_wait``, a connection-level failure (refused, reset,
         timed out, closed before AUTH was answered) is retried every
-        WAIT_INTERVAL seconds until ``wait_timeout`` seconds have passed, then
+        WAIT_INTERVAL seconds until ``connect_wait`` seconds have passed, then
         the last one is raised. A TLS error (a certificate that does not verify
         is no server that is still starting) and a refused AUTH fail at once.
         """
         if self._sock is not None:
             return
-        deadline = time.monotonic() + self.wait_timeout
+        deadline = time.monotonic() + self.connect_wait
         while True:
             try:
                 return self._connect_once()

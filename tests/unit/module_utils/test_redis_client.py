@@ -220,7 +220,7 @@ def test_client_connection_refused_real_socket():
     assert '127.0.0.1:%d' % port in str(exc.value)
 
 
-# --- waiting for a server that is still starting (wait_timeout) -------------
+# --- waiting for a server that is still starting (connect_wait) -------------
 
 def free_port():
     s = socket.socket()
@@ -290,10 +290,10 @@ class LateServer(object):
         return False
 
 
-def test_wait_timeout_connects_once_the_server_listens():
+def test_connect_wait_connects_once_the_server_listens():
     port = free_port()
     with LateServer(port, delay=0.5) as server:
-        client = RedisClient('127.0.0.1', port, password='pw', timeout=1, wait_timeout=10)
+        client = RedisClient('127.0.0.1', port, password='pw', timeout=1, connect_wait=10)
         started = time.monotonic()
         assert client.execute('PING') == 'PONG'
         took = time.monotonic() - started
@@ -303,7 +303,7 @@ def test_wait_timeout_connects_once_the_server_listens():
     assert bytes(server.received) == encode_command('AUTH', 'pw') + encode_command('PING')
 
 
-def test_without_wait_timeout_the_same_fails_at_once():
+def test_without_connect_wait_the_same_fails_at_once():
     port = free_port()
     with LateServer(port, delay=0.5) as server:
         started = time.monotonic()
@@ -315,16 +315,16 @@ def test_without_wait_timeout_the_same_fails_at_once():
     assert 'cannot connect to 127.0.0.1:%d' % port in str(exc.value)
 
 
-def test_wait_timeout_retries_a_connection_dropped_before_auth_is_answered():
+def test_connect_wait_retries_a_connection_dropped_before_auth_is_answered():
     port = free_port()
     with LateServer(port, delay=0, drop=2) as server:
-        client = RedisClient('127.0.0.1', port, password='pw', timeout=1, wait_timeout=10)
+        client = RedisClient('127.0.0.1', port, password='pw', timeout=1, connect_wait=10)
         assert client.execute('PING') == 'PONG'
         client.close()
     assert server.accepted == 3
 
 
-def test_wait_timeout_gives_up_with_the_connection_error(monkeypatch):
+def test_connect_wait_gives_up_with_the_connection_error(monkeypatch):
     port = free_port()
     tries = []
     real_create_connection = socket.create_connection
@@ -334,7 +334,7 @@ def test_wait_timeout_gives_up_with_the_connection_error(monkeypatch):
         return real_create_connection(address, timeout=timeout)
 
     monkeypatch.setattr(rc.socket, 'create_connection', counting)
-    client = RedisClient('127.0.0.1', port, password='topsecret', timeout=1, wait_timeout=1.0)
+    client = RedisClient('127.0.0.1', port, password='topsecret', timeout=1, connect_wait=1.0)
     started = time.monotonic()
     with pytest.raises(RedisConnectionError) as exc:
         client.execute('PING')
@@ -347,7 +347,7 @@ def test_wait_timeout_gives_up_with_the_connection_error(monkeypatch):
     assert not client.connected
 
 
-def test_wait_timeout_does_not_retry_a_refused_auth(monkeypatch):
+def test_connect_wait_does_not_retry_a_refused_auth(monkeypatch):
     socks = []
 
     def create_connection(address, timeout=None):
@@ -355,7 +355,7 @@ def test_wait_timeout_does_not_retry_a_refused_auth(monkeypatch):
         return socks[-1]
 
     monkeypatch.setattr(rc.socket, 'create_connection', create_connection)
-    client = RedisClient(password='pw', wait_timeout=10)
+    client = RedisClient(password='pw', connect_wait=10)
     started = time.monotonic()
     with pytest.raises(RedisAuthError):
         client.execute('PING')
@@ -363,7 +363,7 @@ def test_wait_timeout_does_not_retry_a_refused_auth(monkeypatch):
     assert len(socks) == 1 and socks[0].closed
 
 
-def test_wait_timeout_does_not_retry_a_tls_error(monkeypatch):
+def test_connect_wait_does_not_retry_a_tls_error(monkeypatch):
     socks = []
 
     def create_connection(address, timeout=None):
@@ -375,7 +375,7 @@ def test_wait_timeout_does_not_retry_a_tls_error(monkeypatch):
 
     monkeypatch.setattr(rc.socket, 'create_connection', create_connection)
     monkeypatch.setattr(RedisClient, '_wrap_tls', wrap_tls)
-    client = RedisClient(tls=True, wait_timeout=10)
+    client = RedisClient(tls=True, connect_wait=10)
     started = time.monotonic()
     with pytest.raises(RedisTLSError):
         client.execute('PING')
@@ -383,16 +383,16 @@ def test_wait_timeout_does_not_retry_a_tls_error(monkeypatch):
     assert len(socks) == 1 and socks[0].closed
 
 
-def test_wait_timeout_is_a_shared_connection_option():
+def test_connect_wait_is_a_shared_connection_option():
     spec = redis_connection_argument_spec()
-    assert spec['wait_timeout'] == dict(type='float', default=0.0)
+    assert spec['connect_wait'] == dict(type='float', default=0.0)
 
     class Module(object):
         params = dict((name, option.get('default')) for name, option in spec.items())
 
-    assert client_from_module(Module()).wait_timeout == 0
-    Module.params['wait_timeout'] = 30.0
-    assert client_from_module(Module()).wait_timeout == 30.0
+    assert client_from_module(Module()).connect_wait == 0
+    Module.params['connect_wait'] = 30.0
+    assert client_from_module(Module()).connect_wait == 30.0
 
 
 # --- parse_info -------------------------------------------------------------

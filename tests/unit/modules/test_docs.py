@@ -107,3 +107,23 @@ def test_attributes_come_from_the_shared_fragment(name):
     for attribute, own in (doc.get('attributes') or {}).items():
         assert attribute in shared, (name, attribute)
         assert 'description' not in own, (name, attribute)
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_own_options_do_not_replace_the_connection_options(name, monkeypatch):
+    """A module's own option must not reuse a shared connection option's name.
+
+    The shared one reaches the client of every connection (client_from_module):
+    a module option of the same name, say a 60 s wait for a stable view, would
+    make each connection to a dead node retry that long.
+    """
+    from ansible_collections.hastack.redis.plugins.module_utils.argspec import redis_connection_argument_spec
+
+    mod = importlib.import_module('ansible_collections.hastack.redis.plugins.modules.%s' % name)
+    spec, dummy = argument_spec_of(mod, monkeypatch)
+    if 'login_port' not in spec:
+        return
+    shared = redis_connection_argument_spec(sentinel_auth=True)
+    for option, s in spec.items():
+        if option in shared and option != 'login_port':
+            assert s == shared[option], '%s: its own %s replaces the connection option' % (name, option)
