@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from servers import REDIS_SERVER, Server, _stop, _wait_ready, free_port
+from loopback import free_port
+from servers import REDIS_SERVER, Server, _stop, _wait_ready
 
 
 @pytest.fixture

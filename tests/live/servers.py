@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 
@@ -18,14 +17,6 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
 )
 
 REDIS_SERVER = shutil.which('redis-server')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Server(object):

@@ -39,7 +39,8 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
 from ansible_collections.hastack.redis.plugins.module_utils.sentinel import parse_peer_links
 
 from collection_path import COLLECTIONS_ROOT
-from servers import free_port, REDIS_SERVER, _stop, wait_for
+from loopback import free_port
+from servers import REDIS_SERVER, _stop, wait_for
 
 pytestmark = pytest.mark.live
 

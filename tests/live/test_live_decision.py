@@ -19,7 +19,8 @@ import pytest
 from ansible_collections.hastack.redis.plugins.module_utils.redis_client import RedisClient
 from ansible_collections.hastack.redis.plugins.module_utils import views
 from ansible_collections.hastack.redis.plugins.modules import redis_topology
-from servers import free_port, wait_for
+from loopback import free_port
+from servers import wait_for
 
 
 pytestmark = pytest.mark.live

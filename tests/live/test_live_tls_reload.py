@@ -43,7 +43,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
 )
 
 from collection_path import COLLECTIONS_ROOT, REPO_ROOT
-from servers import free_port
+from loopback import free_port
 
 REDIS_SERVER = shutil.which('redis-server')
 REDIS_SENTINEL = shutil.which('redis-sentinel')

@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from loopback import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROBE = REPO_ROOT / 'roles' / 'redis_drill' / 'files' / 'redis_probe.py'
@@ -45,13 +45,6 @@ def sentinel_argv(conf: Path) -> list[str]:
     if REDIS_SENTINEL is not None:
         return [REDIS_SENTINEL, str(conf)]
     return [str(REDIS_SERVER), str(conf), '--sentinel']
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str, step: float = 0.05) -> Any:

@@ -32,6 +32,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.redis_client import 
 )
 from ansible_collections.hastack.redis.plugins.module_utils.resp import encode_command, RespReader
 
+from loopback import free_port
 from redis_fakes import FakeSocket
 
 
@@ -221,14 +222,6 @@ def test_client_connection_refused_real_socket():
 
 
 # --- waiting for a server that is still starting (connect_wait) -------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 class LateServer(object):
     """A loopback server thread that starts listening ``delay`` seconds late.
