@@ -187,6 +187,10 @@ CASES = {
         ['redis_password is shorter than 16 characters (redis_password_min_length). '
          'Set a longer one, for example from `openssl rand -base64 24`.'],
         group_vars={'redis_password': 'short-secret'}),
+    'password_with_whitespace': case(
+        ['redis_password contains whitespace, which redis.conf and sentinel.conf cannot hold. '
+         'Set one without spaces, for example from `openssl rand -base64 24`.'],
+        group_vars={'redis_password': 'integration only 0123456789'}),
     'app_password_missing': case(
         ['redis_app_password is missing, shorter than 16 characters or contains whitespace. There is no default: '
          'set it in group_vars/all, ansible-vault encrypted, for example with '
