@@ -92,7 +92,7 @@ def parse_url(url):
     path = parts.path or '/'
     if parts.query:
         path += '?' + parts.query
-    return parts.hostname, port or 80, path
+    return parts.hostname, 80 if port is None else port, path
 
 
 def metric_values(page, names):
@@ -128,7 +128,7 @@ def scrape(url, expect, timeout, clock=time.monotonic, sleep=time.sleep):
     while True:
         result['attempts'] += 1
         try:
-            status, body = fetch(host, port, path, max(1.0, min(5.0, timeout)))
+            status, body = fetch(host, port, path, min(5.0, max(0.5, deadline - clock())))
         except (OSError, http.client.HTTPException) as exc:
             result.update(status=0, metrics={})
             problem = 'cannot fetch %s: %s' % (url, exc)
