@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from ansible_collections.hastack.redis.plugins.modules import redis_exporter_scrape
-from tests.loopback import free_port
+from loopback import free_port
 
 PAGE_UP = '# HELP redis_up Information about the Redis instance\n# TYPE redis_up gauge\nredis_up 1\n' \
           'redis_connected_clients 3\nredis_db_keys{db="db0"} 42\n'
