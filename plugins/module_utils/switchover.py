@@ -19,6 +19,7 @@ from ansible_collections.hastack.redis.plugins.module_utils.sentinel import (
     get_master_addr,
     majority_address,
     master_state,
+    replicas,
 )
 
 __all__ = ['Switchover', 'SwitchoverError', 'classify', 'pause_problem', 'replica_list', 'replicas_caught_up']
@@ -28,6 +29,13 @@ SETTLE_S = 10.0
 VERIFY_S = 5.0
 POLL_S = 0.05
 VERIFY_POLL_S = 0.2
+# Aligning the start with the INFO cycle of the Sentinel asked first (see Switchover.align): the longest wait, one INFO
+# period (10 s) and a margin; the age of that Sentinel's last INFO of the replicas when writes are paused; how far
+# apart those INFOs of the replicas Sentinel may promote can lie.
+ALIGN_S = 10.5
+ALIGN_POLL_S = 0.05
+ALIGN_AGE_MS = 600
+ALIGN_SPREAD_MS = 250
 RUNBOOK = "the runbook section 'Ambiguous topology' in the collection README"
 ERRORS = (RedisError, RedisConnectionError)
 
@@ -188,8 +196,62 @@ class Switchover(object):
             self.result['state'] = 'not_started'
             raise SwitchoverError('switchover of %s did not start, nothing was changed: %s' % (_addr(self.old), exc))
 
+    def align(self):
+        """Wait, before the pause, for the point in the Sentinel's INFO cycle that lets it see the promotion at once.
+
+        Once a failover starts, the Sentinel running it sends INFO to a replica once a second instead of every 10 s,
+        and learns that the replica it promoted is a master only from such an INFO. A replica whose last INFO is older
+        than a second gets one at once, before SLAVEOF NO ONE, and the promotion is then seen a second later. Started
+        when the Sentinel's last INFO of the replicas is ALIGN_AGE_MS old, none is sent before the promotion (two or
+        three of the Sentinel's 50-100 ms ticks after SENTINEL FAILOVER) and the next one, right after it, shows it.
+
+        Reads SENTINEL REPLICAS (``info-refresh``: ms since the last INFO reply) on the Sentinel asked first and
+        each candidate's replica-priority (INFO replication), then SENTINEL REPLICAS again until the candidates it
+        may promote (priority above 0) had an INFO after this call began and are less than ALIGN_SPREAD_MS apart,
+        and every other candidate had one too or will get one when the failover starts (its last is then more than
+        a second old): the Sentinel then chooses on the replica-priority set before this call, not on one it read
+        earlier. Returns when (``time.monotonic()``) the last INFO of the candidates it may promote will be
+        ALIGN_AGE_MS old, or None when a replica or that Sentinel cannot tell or the moment does not come within
+        ALIGN_S: the switchover then starts at once, and is only slower to be seen. Writes are not paused meanwhile.
+        """
+        sentinel = self.sentinels[0]
+        wanted = [addr_key(c['host'], c['port']) for c in self.candidates]
+        start = time.monotonic()
+        promotable = None
+        while True:
+            now = time.monotonic()
+            try:
+                seen = dict((addr_key(r.get('ip'), r.get('port')), r) for r in replicas(sentinel, self.name))
+                ages = [int(seen[k]['info-refresh']) for k in wanted]
+                if promotable is None:  # once the Sentinel has shown it can tell
+                    promotable = [self.replica_priority(k) > 0 for k in wanted]
+            except ERRORS + (KeyError, ValueError, TypeError):
+                return None
+            since = (now - start) * 1000
+            chosen = [age for age, ok in zip(ages, promotable) if ok]
+            if (chosen and all(age < since for age in chosen) and max(chosen) - min(chosen) < ALIGN_SPREAD_MS
+                    and max(chosen) < ALIGN_AGE_MS):
+                lead = ALIGN_AGE_MS - max(chosen)
+                if all(age < since or age + lead > 1000 for age in ages):
+                    return now + lead / 1000.0
+            if now - start > ALIGN_S:
+                return None
+            time.sleep(ALIGN_POLL_S)
+
+    def replica_priority(self, key):
+        if key not in self.nodes:
+            self.nodes[key] = self.node_client(key[0], key[1])
+        return int(parse_info(self.nodes[key].execute('INFO', 'replication'))['slave_priority'])
+
     def run(self, pause_ms, timeout):
         self.plan()
+        begun = time.monotonic()
+        fire = self.align()
+        self.result['aligned'] = fire is not None
+        if fire is not None:
+            self.plan()  # the site may have changed meanwhile
+            time.sleep(max(0.0, fire - time.monotonic()))
+        self.result['align_wait_s'] = round(time.monotonic() - begun, 3)
         start = time.monotonic()
         deadline = start + timeout
         self.pause_end = start + pause_ms / 1000.0

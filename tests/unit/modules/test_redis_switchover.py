@@ -42,6 +42,9 @@ class Node(object):
         self.lagging_polls = 0  # INFO replications (on the master) that still show replica 0 behind
         self.lagging_roles = 0  # ROLEs (on a replica) that still report an offset behind its master
         self.paused = False
+        self.priority = 100
+        self.priority_before = 100  # what a Sentinel knows from an INFO before priority_set_at
+        self.priority_set_at = 0.0
         self.reachable = True
         self.refuse = {}  # command name -> error message
         self.log = []
@@ -72,7 +75,8 @@ class Node(object):
             return ['slave', self.master[0], self.master[1], 'connected', self.offset - 10 if behind else self.offset]
         if cmd == 'INFO':
             if self.master is not None:
-                return 'role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\n' % self.master
+                return 'role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nslave_priority:%d\r\n' % (
+                    self.master + (self.priority,))
             lines = ['role:master', 'connected_slaves:%d' % len(self.replicas()), 'master_repl_offset:%d' % self.offset]
             behind = self.lagging_polls > 0
             self.lagging_polls -= 1
@@ -128,6 +132,8 @@ class Sentinel(object):
             if not self.reachable:  # the tick may have cut it off
                 raise RedisConnectionError('error reading from %s:26379: timed out' % self.host)
             return [self.names[0], str(self.names[1])]
+        if sub == 'REPLICAS':
+            return self.site.replicas_reply()
         if sub == 'MASTER':
             flags = 'master,failover_in_progress' if self.in_progress else 'master'
             return ['name', 'mymaster', 'ip', self.names[0], 'port', str(self.names[1]), 'flags', flags]
@@ -163,12 +169,45 @@ class Site(object):
         self.events = []  # (tick after SENTINEL FAILOVER, callable)
         self.on_failover = []  # callables run when a Sentinel accepts SENTINEL FAILOVER
         self.failover_log_index = {}
+        self.clock = FakeTime()
+        # Sentinel's INFO cycle of the replicas for SENTINEL REPLICAS: replica -> clock time of one INFO reply;
+        # INFOs follow every 10 s. None: the Sentinels do not know SENTINEL REPLICAS.
+        self.info = None
+        self.replicas_calls = 0
+        self.on_replicas = []  # (SENTINEL REPLICAS call, callable)
+        self.ages_at_failover = None
+
+    def info_age_ms(self, addr):
+        return int(round(((self.clock.t - self.info[addr]) % 10.0) * 1000))
+
+    def seen_priority(self, addr):
+        node = self.nodes[addr]
+        last_info = self.clock.t - self.info_age_ms(addr) / 1000.0
+        return node.priority if last_info >= node.priority_set_at else node.priority_before
+
+    def set_priority(self, addr, priority, ago=0.0):
+        node = self.nodes[addr]
+        node.priority_before, node.priority, node.priority_set_at = node.priority, priority, self.clock.t - ago
+
+    def replicas_reply(self):
+        if self.info is None:
+            raise RedisError('ERR Unknown sentinel subcommand')
+        self.replicas_calls += 1
+        for when, action in list(self.on_replicas):
+            if self.replicas_calls >= when:
+                self.on_replicas.remove((when, action))
+                action()
+        return [['name', '%s:%d' % addr, 'ip', addr[0], 'port', str(addr[1]), 'flags', 'slave',
+                 'info-refresh', str(self.info_age_ms(addr)), 'slave-priority', str(self.seen_priority(addr))]
+                for addr in sorted(self.info)]
 
     @property
     def old(self):
         return self.nodes[OLD]
 
     def failover(self, sentinel):
+        if self.info is not None:
+            self.ages_at_failover = dict((addr, self.info_age_ms(addr)) for addr in self.info)
         sentinel.in_progress = True
         self.started = True
         self.failover_log_index = dict((a, len(n.log)) for a, n in self.nodes.items())
@@ -225,7 +264,7 @@ class FakeTime(object):
 def site(monkeypatch):
     s = Site()
     monkeypatch.setattr(sw, 'client_from_module', s.client_from_module)
-    monkeypatch.setattr(switchover, 'time', FakeTime())
+    monkeypatch.setattr(switchover, 'time', s.clock)
     return s
 
 
@@ -266,6 +305,95 @@ def test_switchover_order_of_operations(site, run_module):
     assert result['write_pause_s'] == round(result['resumed_at'] - result['paused_at'], 3)
     assert sorted((c['host'], c['port']) for c in result['candidates']) == [TARGET, OTHER]
     assert 'secret-pw' not in result['_raw']
+
+
+# --- the start aligned with the INFO cycle of the Sentinel asked first ------------------------------
+
+def normal_failover(site):
+    site.events = [(2, site.promote), (2, lambda: site.name(0)), (2, lambda: site.name(1))]
+
+
+def test_switchover_starts_when_the_sentinels_last_info_is_600_ms_old(site, run_module):
+    normal_failover(site)
+    # both replicas had an INFO 0.1 s before the module started: that one does not count (the Sentinel may not
+    # have seen a replica-priority set just before), the next comes 9.9 s later
+    site.info = {TARGET: site.clock.t - 0.1, OTHER: site.clock.t - 0.05}
+    start = site.clock.t
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['state'] == 'switched_over', result.get('msg')
+    assert result['aligned'] is True
+    # the older of the two INFOs is 600 ms old at the pause; SENTINEL FAILOVER follows within a poll
+    assert 600 <= site.ages_at_failover[TARGET] <= 700 and 550 <= site.ages_at_failover[OTHER] <= 650
+    assert 9.9 + 0.6 <= result['align_wait_s'] <= 9.9 + 0.7
+    assert result['paused_at'] - start == pytest.approx(result['align_wait_s'], abs=0.01)
+    # asked only the Sentinel that is asked first, and the site checked again before the pause
+    assert site.replicas_calls > 100
+    assert all(c[1] != 'REPLICAS' for s in site.sentinels[1:] for c in s.log)
+    cmds = commands(site.old)
+    assert cmds.count(('ROLE',)) >= 2 and cmds.index(('CLIENT', 'PAUSE', '15000', 'WRITE')) > 2
+
+
+def test_a_replica_with_priority_0_does_not_hold_the_start_back(site, run_module):
+    normal_failover(site)
+    # priority 0 set on the other replica just before, its INFO cycle 2 s after the target's: the Sentinel
+    # still has its old priority, but asks it again when the failover starts (its last INFO is then 6.6 s old)
+    site.set_priority(OTHER, 0)
+    site.info = {TARGET: site.clock.t + 2.0, OTHER: site.clock.t + 4.0}
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['aligned'] is True, result.get('msg')
+    assert 600 <= site.ages_at_failover[TARGET] <= 700 and site.ages_at_failover[OTHER] > 1000
+    assert 2.6 <= result['align_wait_s'] <= 2.7
+
+
+def test_a_priority_the_sentinel_would_not_read_again_holds_the_start_back(site, run_module):
+    normal_failover(site)
+    # priority 0 set on the other replica 0.5 s before, after its last INFO 0.2 s before the start: that
+    # Sentinel would not ask it again when a failover starts in the target's next second, and would still see
+    # priority 100. The start waits for its next INFO (9.8 s), then for the target's (10.1 s).
+    site.set_priority(OTHER, 0, ago=0.5)
+    site.info = {TARGET: site.clock.t + 0.1, OTHER: site.clock.t - 0.2}
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['aligned'] is True, result.get('msg')
+    assert site.seen_priority(OTHER) == 0
+    assert 600 <= site.ages_at_failover[TARGET] <= 700
+    assert 10.7 <= result['align_wait_s'] <= 10.8
+
+
+def test_replicas_with_info_cycles_apart_start_unaligned_after_the_longest_wait(site, run_module):
+    normal_failover(site)
+    site.info = {TARGET: site.clock.t + 2.0, OTHER: site.clock.t + 5.0}
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['state'] == 'switched_over', result.get('msg')
+    assert result['aligned'] is False
+    assert switchover.ALIGN_S <= result['align_wait_s'] <= switchover.ALIGN_S + 0.1
+
+
+def test_a_replica_that_cannot_tell_its_priority_starts_at_once(site, run_module):
+    normal_failover(site)
+    site.info = {TARGET: site.clock.t + 2.0, OTHER: site.clock.t + 2.0}
+    site.nodes[OTHER].refuse['INFO'] = "NOPERM User admin has no permissions to run the 'info' command"
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['aligned'] is False and result['align_wait_s'] == 0, result.get('msg')
+    assert site.replicas_calls == 1
+
+
+def test_a_sentinel_that_cannot_tell_its_info_cycle_starts_at_once(site, run_module):
+    normal_failover(site)
+    result = run_module(sw.main, args())  # site.info None: SENTINEL REPLICAS (and SLAVES) refused
+    assert result['_rc'] == 0 and result['aligned'] is False and result['align_wait_s'] == 0, result.get('msg')
+    assert [c[1] for c in site.sentinels[0].log if c[1] in ('REPLICAS', 'SLAVES')] == ['REPLICAS', 'SLAVES']
+
+
+def test_the_site_is_checked_again_after_the_wait(site, run_module):
+    normal_failover(site)
+    site.info = {TARGET: site.clock.t + 2.0, OTHER: site.clock.t + 2.0}
+    # a failover starts on a Sentinel while the module waits
+    site.on_replicas = [(10, lambda: setattr(site.sentinels[1], 'in_progress', True))]
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'not_started'
+    assert 'failover is in progress on Sentinel s2' in result['msg']
+    assert not any(c[0] == 'CLIENT' for c in commands(site.old))
+    assert not any(c[1] == 'FAILOVER' for s in site.sentinels for c in s.log)
 
 
 # --- (a) timeout after a Sentinel accepted SENTINEL FAILOVER, the target promoted ------------------
