@@ -22,7 +22,8 @@ from ansible_collections.hastack.redis.plugins.module_utils.sentinel import (
     replicas,
 )
 
-__all__ = ['Switchover', 'SwitchoverError', 'classify', 'pause_problem', 'replica_list', 'replicas_caught_up']
+__all__ = ['Switchover', 'SwitchoverError', 'classify', 'cycle_spread', 'pause_problem', 'replica_list',
+           'replicas_caught_up']
 
 # After ``timeout``: VERIFY_S of re-reading the outcome, the rest a margin for the last replies and commands.
 SETTLE_S = 10.0
@@ -91,6 +92,13 @@ def classify(view, old, leader):
             and old_role is not None and old_role['role'] == 'master'):
         return 'aborted', old
     return None, None
+
+
+def cycle_spread(ages, period=10000):
+    """How far apart, in ms, points of a cycle of ``period`` ms lie: the shortest arc that holds them all."""
+    points = sorted(age % period for age in ages)
+    gaps = [b - a for a, b in zip(points, points[1:])] + [points[0] + period - points[-1]]
+    return period - max(gaps)
 
 
 def _addr(key):
@@ -211,8 +219,9 @@ class Switchover(object):
         and every other candidate had one too or will get one when the failover starts (its last is then more than
         a second old): the Sentinel then chooses on the replica-priority set before this call, not on one it read
         earlier. Returns when (``time.monotonic()``) the last INFO of the candidates it may promote will be
-        ALIGN_AGE_MS old, or None when a replica or that Sentinel cannot tell or the moment does not come within
-        ALIGN_S: the switchover then starts at once, and is only slower to be seen. Writes are not paused meanwhile.
+        ALIGN_AGE_MS old, or None when a replica or that Sentinel cannot tell, when their INFOs lie too far apart
+        in the cycle for the moment ever to come, or when it does not come within ALIGN_S: the switchover then
+        starts at once, and is only slower to be seen. Writes are not paused meanwhile.
         """
         sentinel = self.sentinels[0]
         wanted = [addr_key(c['host'], c['port']) for c in self.candidates]
@@ -227,14 +236,17 @@ class Switchover(object):
                     promotable = [self.replica_priority(k) > 0 for k in wanted]
             except ERRORS + (KeyError, ValueError, TypeError):
                 return None
+            if not any(promotable):  # Sentinel will refuse: no reason to wait
+                return None
             since = (now - start) * 1000
             chosen = [age for age, ok in zip(ages, promotable) if ok]
-            if (chosen and all(age < since for age in chosen) and max(chosen) - min(chosen) < ALIGN_SPREAD_MS
-                    and max(chosen) < ALIGN_AGE_MS):
+            fresh = chosen and all(age < since for age in chosen)
+            if fresh and max(chosen) - min(chosen) < ALIGN_SPREAD_MS and max(chosen) < ALIGN_AGE_MS:
                 lead = ALIGN_AGE_MS - max(chosen)
                 if all(age < since or age + lead > 1000 for age in ages):
                     return now + lead / 1000.0
-            if now - start > ALIGN_S:
+            # their INFOs keep their distance (every 10 s and up to a tick): further apart, the moment never comes
+            if now - start > ALIGN_S or (fresh and cycle_spread(chosen) >= ALIGN_SPREAD_MS + 100):
                 return None
             time.sleep(ALIGN_POLL_S)
 
@@ -247,11 +259,11 @@ class Switchover(object):
         self.plan()
         begun = time.monotonic()
         fire = self.align()
-        self.result['aligned'] = fire is not None
+        self.result.update(aligned=fire is not None, align_wait_s=round(time.monotonic() - begun, 3))
         if fire is not None:
             self.plan()  # the site may have changed meanwhile
             time.sleep(max(0.0, fire - time.monotonic()))
-        self.result['align_wait_s'] = round(time.monotonic() - begun, 3)
+            self.result['align_wait_s'] = round(time.monotonic() - begun, 3)
         start = time.monotonic()
         deadline = start + timeout
         self.pause_end = start + pause_ms / 1000.0

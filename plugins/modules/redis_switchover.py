@@ -15,6 +15,17 @@ description:
     resyncs from the new one.
   - This module first checks that O(master_host) reports C(ROLE master), has replicas, is the master a majority
     of the Sentinels name and that no Sentinel has a failover in progress; otherwise it fails and changes nothing.
+  - Before it pauses anything it waits, while writes flow, for the point in the INFO cycle of the Sentinel listed
+    first in O(sentinels) that lets that Sentinel see the promotion at once. During a failover Sentinel sends
+    C(INFO) to the replicas once a second and learns of the promotion only from such an C(INFO); a replica whose
+    last C(INFO) is older than a second gets one when the failover starts, before the promotion, which is then seen
+    a second later. The module reads C(SENTINEL REPLICAS) (C(info-refresh)) until every replica Sentinel may
+    promote (C(replica-priority) above 0, read from the replica) had an C(INFO) since the module began and they lie
+    within 250 ms of each other, and every other replica had one too or gets one when the failover starts (so the
+    Sentinel chooses on the priorities as they are now); it pauses when that C(INFO) is 600 ms old. It waits up to
+    10.5 s (one C(INFO) period); when the moment does not come, cannot come (those replicas each had an C(INFO)
+    and lie further apart in the cycle) or the Sentinel or a replica cannot tell, it goes on at once
+    (RV(aligned)). The site is checked again after the wait.
   - It then pauses writes on the old master (C(CLIENT PAUSE ... WRITE)), waits until every replica has its
     replication offset (a replica the master still shows behind, because replicas acknowledge once a second, is
     asked with C(ROLE) what it has processed), asks the Sentinels for C(SENTINEL FAILOVER) in the order of
@@ -174,6 +185,16 @@ failover_sentinel:
   description: The Sentinel that accepted C(SENTINEL FAILOVER) (or whose reply was lost), as C({host, port}).
   returned: when a Sentinel was asked to fail over and did not refuse
   type: dict
+aligned:
+  description: Whether the switchover started at the chosen point of the Sentinel's INFO cycle (see above); V(false)
+    when the moment did not or could not come within 10.5 s, or the Sentinel or a replica could not tell.
+  returned: when the checks before the switchover passed, not in check mode
+  type: bool
+align_wait_s:
+  description: Seconds waited for that point before writes were paused (writes flowed meanwhile).
+  returned: when the checks before the switchover passed, not in check mode
+  type: float
+  sample: 4.62
 paused_at:
   description: Epoch seconds when writes were paused on the old master.
   returned: when writes were paused

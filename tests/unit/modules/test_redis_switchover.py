@@ -359,13 +359,56 @@ def test_a_priority_the_sentinel_would_not_read_again_holds_the_start_back(site,
     assert 10.7 <= result['align_wait_s'] <= 10.8
 
 
-def test_replicas_with_info_cycles_apart_start_unaligned_after_the_longest_wait(site, run_module):
+def test_replicas_with_info_cycles_apart_start_unaligned_once_both_had_an_info(site, run_module):
     normal_failover(site)
     site.info = {TARGET: site.clock.t + 2.0, OTHER: site.clock.t + 5.0}
     result = run_module(sw.main, args())
     assert result['_rc'] == 0 and result['state'] == 'switched_over', result.get('msg')
     assert result['aligned'] is False
+    assert 5.0 <= result['align_wait_s'] <= 5.1
+
+
+def test_replicas_whose_info_cycles_meet_across_the_turn_are_waited_for(site, run_module):
+    normal_failover(site)
+    # INFOs at +0.05 s and +9.98 s: 9.93 s apart once both are fresh, but 0.07 s apart in the 10 s cycle, so the
+    # next pair (+9.98 s, +10.05 s) is in step
+    site.info = {TARGET: site.clock.t + 0.05, OTHER: site.clock.t + 9.98}
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['aligned'] is True, result.get('msg')
+    assert 600 <= max(site.ages_at_failover.values()) <= 700
+    assert 10.55 <= result['align_wait_s'] <= 10.65
+
+
+def test_a_replica_the_sentinel_gets_no_info_from_starts_unaligned_after_the_longest_wait(site, run_module):
+    normal_failover(site)
+    site.info = {TARGET: site.clock.t - 8.0, OTHER: site.clock.t + 2.0}
+    cyclic = site.info_age_ms
+    # the Sentinel's INFOs to TARGET go unanswered: the age of its last reply only grows
+    site.info_age_ms = lambda addr: int((site.clock.t - site.info[TARGET]) * 1000) if addr == TARGET else cyclic(addr)
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 0 and result['aligned'] is False, result.get('msg')
     assert switchover.ALIGN_S <= result['align_wait_s'] <= switchover.ALIGN_S + 0.1
+
+
+def test_no_replica_sentinel_may_promote_is_not_waited_for(site, run_module):
+    site.info = {TARGET: site.clock.t + 2.0, OTHER: site.clock.t + 2.0}
+    site.set_priority(TARGET, 0)
+    site.set_priority(OTHER, 0)
+    site.sentinels[0].failover_reply = RedisError('NOGOODSLAVE No suitable replica to promote')
+    site.sentinels[1].failover_reply = RedisError('NOGOODSLAVE No suitable replica to promote')
+    site.sentinels[2].failover_reply = RedisError('NOGOODSLAVE No suitable replica to promote')
+    result = run_module(sw.main, args())
+    assert result['_rc'] == 1 and result['state'] == 'not_started'
+    assert result['aligned'] is False and result['align_wait_s'] == 0
+    assert 'NOGOODSLAVE' in result['msg'] and not site.old.paused
+
+
+@pytest.mark.parametrize('ages, spread', [
+    ([100], 0), ([100, 300], 200), ([50, 9950], 100), ([9950, 50, 100], 150), ([0, 5000], 5000),
+    ([1000, 4000, 7000], 6000),
+])
+def test_cycle_spread(ages, spread):
+    assert switchover.cycle_spread(ages) == spread
 
 
 def test_a_replica_that_cannot_tell_its_priority_starts_at_once(site, run_module):
@@ -392,6 +435,7 @@ def test_the_site_is_checked_again_after_the_wait(site, run_module):
     result = run_module(sw.main, args())
     assert result['_rc'] == 1 and result['state'] == 'not_started'
     assert 'failover is in progress on Sentinel s2' in result['msg']
+    assert result['aligned'] is True and result['align_wait_s'] > 0
     assert not any(c[0] == 'CLIENT' for c in commands(site.old))
     assert not any(c[1] == 'FAILOVER' for s in site.sentinels for c in s.log)
 
