@@ -163,11 +163,15 @@ class Switchover(object):
             view['error'] = str(exc)
         return view
 
-    def role_of(self, key):
+    def node(self, key):
+        """The client of a data node, made once."""
         if key not in self.nodes:
             self.nodes[key] = self.node_client(key[0], key[1])
+        return self.nodes[key]
+
+    def role_of(self, key):
         try:
-            return parse_role(self.nodes[key].execute('ROLE'))
+            return parse_role(self.node(key).execute('ROLE'))
         except ERRORS + (ValueError, IndexError, TypeError):
             return None
 
@@ -251,9 +255,7 @@ class Switchover(object):
             time.sleep(ALIGN_POLL_S)
 
     def replica_priority(self, key):
-        if key not in self.nodes:
-            self.nodes[key] = self.node_client(key[0], key[1])
-        return int(parse_info(self.nodes[key].execute('INFO', 'replication'))['slave_priority'])
+        return int(parse_info(self.node(key).execute('INFO', 'replication'))['slave_priority'])
 
     def run(self, pause_ms, timeout):
         self.plan()
